@@ -1,0 +1,70 @@
+# Shared set-up: config validation, study resolution, cohort validation (once, at parse time,
+# before any job runs) and the target registry that `rule all` reads.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from cartcyto.config import resolve_study  # noqa: E402
+from cartcyto.errors import CohortError  # noqa: E402
+from cartcyto.ingest import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+CONVENTIONS = config.get("conventions", "spss")
+STUDIES = {
+    name: resolve_study(name, study, CONVENTIONS)
+    for name, study in config["studies"].items()
+}
+
+# Bad input stops the run here, before any job, with one message and no traceback.
+for _name, _study in STUDIES.items():
+    try:
+        read_cohort(_study["cohort"], _study)
+    except CohortError as _err:
+        sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
+        sys.exit(1)
+
+# Analysis families register their outputs here: ANALYSES[family] = function(study) -> [paths].
+# Each family also writes results/<study>/stats/<family>.csv, concatenated into statistics.csv.
+ANALYSES = {}
+
+
+def register(family, targets):
+    """Register an analysis family; `targets(study)` lists its result files for one study."""
+    ANALYSES[family] = targets
+
+
+def study_params(wildcards):
+    """The resolved study dict, passed to scripts through params."""
+    return STUDIES[wildcards.study]
+
+
+def cohort_inputs(wildcards):
+    """The cohort's table files (CSV or Parquet) that exist; scripts read the folder."""
+    return cohort_files(STUDIES[wildcards.study]["cohort"])
+
+
+def families(study):
+    return [f for f in STUDIES[study].get("analyses", []) if f in ANALYSES]
+
+
+def stats_parts(wildcards):
+    return [f"results/{wildcards.study}/stats/{f}.csv" for f in families(wildcards.study)]
+
+
+def all_targets():
+    out = []
+    for study in STUDIES:
+        out.append(f"results/{study}/derived/patients.csv")
+        out.append(f"results/{study}/statistics.csv")
+        for family in families(study):
+            out.extend(ANALYSES[family](study))
+    return out
+
+
+wildcard_constraints:
+    study="|".join(sorted(STUDIES)) if STUDIES else "[^/]+",
