@@ -1,0 +1,1 @@
+"""Publication figures (PNG + PDF) drawn from statistics and derived tables."""
