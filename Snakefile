@@ -14,7 +14,6 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/table1.smk"
-include: "workflow/rules/report.smk"
 
 
 rule all:

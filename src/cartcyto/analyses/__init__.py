@@ -1,0 +1,1 @@
+"""One module per analysis family; each returns statistics rows (cartcyto.records) and tables."""
