@@ -61,6 +61,7 @@ def all_targets():
     for study in STUDIES:
         out.append(f"results/{study}/derived/patients.csv")
         out.append(f"results/{study}/statistics.csv")
+        out.append(f"results/{study}/definitions.html")
         for family in families(study):
             out.extend(ANALYSES[family](study))
     return out

@@ -1,0 +1,81 @@
+"""The definitions and method conventions in force for a study, drawn from its resolved config.
+
+Reviewers read this page of the report to know exactly which thresholds, windows and tests made
+every number; it is generated from the same dict the analyses receive, so it cannot drift.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+CONVENTION_TEXT = {
+    "spss": {
+        "chi-square": "Pearson chi-square, no continuity correction (SPSS 20)",
+        "Mann-Whitney": "asymptotic normal approximation, tie-corrected, no continuity correction, two-sided",
+        "Kruskal-Wallis": "chi-square approximation, tie-corrected",
+        "Spearman": "p from the t approximation with n-2 df, two-sided",
+        "Cox": "Breslow ties, Wald 95% CI, Wald p",
+        "logistic": "maximum likelihood, Wald 95% CI, Wald p",
+    },
+    "r": {
+        "chi-square": "chisq.test: Yates continuity correction on 2x2 tables, none otherwise",
+        "Mann-Whitney": "wilcox.test: exact when both n < 50 without ties, else normal approximation with continuity correction",
+        "Kruskal-Wallis": "kruskal.test: chi-square approximation, tie-corrected",
+        "Spearman": "cor.test: exact p (AS 89) for n < 1290 without ties, else t approximation",
+        "Cox": "coxph: Efron ties, Wald 95% CI, Wald p",
+        "logistic": "glm binomial, Wald 95% CI (confint.default), Wald p",
+    },
+}
+
+
+def definitions_table(study: dict) -> pd.DataFrame:
+    """Rows (section, item, value) describing the criteria, windows and tests of ``study``."""
+    crit = study["criteria"]
+    rows = [("study", "name", study["name"]), ("study", "cohort", study["cohort"]),
+            ("study", "design", study["design"]), ("study", "criteria set", f"{crit.get('name')}: {crit.get('label', '')}")]
+    for lin, spec in crit.get("lineages", {}).items():
+        rule = (f"severe: {spec['test']} < {spec['severe_below']}; recovery: first of "
+                f"{spec['recovery_consecutive']} consecutive measurement(s) on distinct days with "
+                f"{spec['test']} > {spec['recovery_above']} after the nadir")
+        if spec.get("transfusion"):
+            rule += (f", no {spec['transfusion']} on days d-{crit.get('transfusion_free_window', 7)}..d "
+                     "of any of them")
+        rows.append(("lineage", lin, rule))
+    if "cytopenia" in crit:
+        c = crit["cytopenia"]
+        rows.append(("lineage", "any-grade cytopenia",
+                     f"ANC < {c['anc']}; Hb < {c['hb_male']} (M) / {c['hb_female']} (F); PLT < {c['plt']}"))
+    ld = study.get("lymphodepletion", {})
+    ph = study.get("phases", {})
+    rows += [
+        ("phases", "T1", "day < ld_start_day"),
+        ("phases", "T2", f"{'ld_end_day' if ph.get('t2_start', 'ld_end') == 'ld_end' else 'ld_start_day'}..-1"),
+        ("phases", "T3", f"day >= {ph.get('t3_start', 0)}" + (f" and <= {ph['t3_end']}" if ph.get("t3_end") is not None else "")),
+        ("phases", "lymphodepletion defaults", f"start {ld.get('start_day')}, end {ld.get('end_day')}"),
+        ("episodes", "new onset", "not severe in T1 or T2, severe in T3"),
+        ("episodes", "duration", "recovery day - onset day; no recovery: censored at the last measurement or death"),
+        ("episodes", "PHT", f"severe cytopenia ongoing on day {study.get('pht_day', 28)}"),
+        ("episodes", "persistent", f"severe on a measurement after day {study.get('persistent_after_day', 28)}"),
+        ("markers", "peak", f"max over days {study.get('marker_window', [0, 28])}; lg_ = log10"),
+        ("analysis set", "day-28 responses", ", ".join(study.get("analysis_set", {}).get("response_d28", []))),
+    ]
+    conv = study.get("conventions", "spss")
+    for test, text in CONVENTION_TEXT[conv].items():
+        rows.append((f"tests ({conv})", test, text))
+    return pd.DataFrame(rows, columns=["section", "item", "value"])
+
+
+def definitions_html(study: dict) -> str:
+    """A standalone HTML page of `definitions_table`."""
+    df = definitions_table(study)
+    body = "\n".join(
+        f"<tr><td>{html.escape(str(s))}</td><td>{html.escape(str(i))}</td><td>{html.escape(str(v))}</td></tr>"
+        for s, i, v in df.itertuples(index=False))
+    return ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Definitions: "
+            f"{html.escape(study['name'])}</title><style>body{{font-family:sans-serif;margin:2em}}"
+            "td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
+            "table{border-collapse:collapse}</style></head><body>"
+            f"<h1>Definitions and conventions in force: {html.escape(study['name'])}</h1>"
+            "<table><tr><th>section</th><th>item</th><th>definition</th></tr>\n"
+            f"{body}\n</table></body></html>\n")

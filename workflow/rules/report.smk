@@ -1,0 +1,16 @@
+# The report's page of definitions and conventions, drawn from each study's resolved config.
+
+
+rule definitions:
+    output:
+        report(
+            "results/{study}/definitions.html",
+            caption="../report/definitions.rst",
+            category="Definitions",
+        ),
+    log:
+        "results/{study}/logs/definitions.log",
+    params:
+        study=study_params,
+    script:
+        "../scripts/definitions.py"
