@@ -1,0 +1,38 @@
+"""Statistics: one pure function per method, each returning a tidy DataFrame.
+
+Every row carries ``method``: the exact test or estimator and its options, so a p-value, HR, OR
+or CI never travels without the name of what produced it. No library default chooses a method:
+each function takes the statistical ``convention`` (or explicit option arguments).
+
+Conventions
+-----------
+``"spss"``  SPSS 20 (the pipeline default): Pearson chi-square without Yates; Mann-Whitney
+            asymptotic normal approximation, tie-corrected, no continuity correction; Spearman p
+            from the t approximation; Cox with Breslow ties.
+``"r"``     R 4.x defaults: ``wilcox.test`` (exact p for small samples without ties, otherwise
+            normal approximation with continuity correction); ``chisq.test`` (Yates on 2x2
+            tables only); ``cor.test(method = "spearman")`` (AS 89 for n <= 1290 without ties);
+            ``coxph`` Efron ties.
+
+Submodules: :mod:`~cartcyto.stats.tests`, :mod:`~cartcyto.stats.describe`,
+:mod:`~cartcyto.stats.survival`, :mod:`~cartcyto.stats.regression`.
+"""
+from __future__ import annotations
+
+CONVENTIONS = ("spss", "r")
+
+
+def check_convention(convention: object) -> str:
+    """Return ``convention`` if it is one of :data:`CONVENTIONS`, else raise ``ValueError``."""
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"convention must be one of {CONVENTIONS!r}, got {convention!r}; "
+            "use 'spss' to reproduce SPSS 20 or 'r' for R 4.x defaults"
+        )
+    return convention  # type: ignore[return-value]
+
+
+# Submodules are imported after check_convention is defined: they import it from here.
+from cartcyto.stats import describe, regression, survival, tests  # noqa: E402
+
+__all__ = ["CONVENTIONS", "check_convention", "describe", "regression", "survival", "tests"]
