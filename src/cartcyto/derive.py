@@ -1,0 +1,126 @@
+"""The derived patient table (data contract section 3, ``derived/patients.csv``).
+
+``derive_patients(cohort, study)`` assembles, one row per patient of ``cohort.patients`` (same
+order), vectorised over patients:
+
+1. ``patient_id``;
+2. per lineage L of the criteria set (sn, sa, st): ``L_baseline, L_new_onset, L_onset_day,
+   L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day, L_t1,
+   L_t2, L_t3, L_at_risk, L_pht, L_persistent`` (see ``cartcyto.derive_episodes``);
+3. ``in_analysis_set, pht, persistent_cytopenia``;
+4. ``crs_max_grade, crs_group, crs_onset_day, crs_peak_day, crs_recovery_day, crs_duration_days``
+   (+ ``icans_max_grade, neurotoxicity``), see ``cartcyto.derive_crs``;
+5. ``toci_or_steroid`` and ``<treatment>_any`` / ``<treatment>_days``;
+6. ``max_<marker>, lg_max_<marker>`` for each marker present, ``lg_ldh``;
+7. ``neutropenia_t3, anemia_t3, thrombocytopenia_t3, pre_ld_anc, pre_ld_hb, pre_ld_plt``;
+8. every column of ``cohort.patients`` not derived above (baseline covariates, outcomes, costs),
+   unchanged. A patients column with a derived name (e.g. a per-patient CRS summary) is replaced
+   by the derived value, except where the derivation has no source (no crs/treatments table):
+   then the patients' own column is kept.
+
+``write_derived(df, path)`` writes it as CSV: booleans ``true``/``false``, missing empty.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.derive_crs import derive_crs, derive_markers, derive_treatments
+from cartcyto.derive_episodes import (EPISODE_FIELDS, daily_series, derive_episodes, episode_arrays,
+                                      lab_summaries, lineages, nullable_bool, to_frame_columns)
+
+__all__ = ["derive_patients", "derive_episodes", "derive_crs", "derive_markers",
+           "derive_treatments", "analysis_set", "write_derived"]
+
+
+def analysis_set(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.arrays.BooleanArray:
+    """``response_d28`` in ``study["analysis_set"]["response_d28"]``; a missing response is
+    included or excluded by ``study["analysis_set"]["missing_response"]``."""
+    rule = study.get("analysis_set", {})
+    allowed = {str(x) for x in rule.get("response_d28", [])}
+    missing_rule = rule.get("missing_response", "include")
+    if missing_rule not in ("include", "exclude"):
+        raise ValueError(f"analysis_set.missing_response must be include or exclude, got {missing_rule!r}")
+    n = len(patients)
+    if "response_d28" not in patients.columns:
+        return nullable_bool(np.full(n, missing_rule == "include"))
+    resp = patients["response_d28"].astype("string").str.strip()
+    miss = resp.isna().to_numpy() | (resp.fillna("") == "").to_numpy()
+    inset = resp.isin(allowed).fillna(False).to_numpy(dtype=bool)
+    return nullable_bool(np.where(miss, missing_rule == "include", inset))
+
+
+def _any_lineage(arrays: Mapping[str, Mapping[str, np.ndarray]], field: str, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for a in arrays.values():
+        out |= a[field]
+    return out
+
+
+def derive_patients(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
+    """The contract's ``derived/patients.csv`` as a DataFrame (see the module docstring)."""
+    pts = cohort.patients
+    n = len(pts)
+    ids = pd.Index(pts["patient_id"].astype(str))
+    lins = lineages(study)
+    tests = {c["test"] for c in lins.values()} | {"anc", "hb", "plt"}
+    series = daily_series(cohort.labs, ids, tests)
+    _, arrays = episode_arrays(cohort, study, series=series)
+
+    cols: dict[str, Any] = {"patient_id": ids.to_numpy()}
+    for name in lins:
+        cols.update(to_frame_columns(arrays[name], prefix=f"{name}_"))
+    cols["in_analysis_set"] = analysis_set(pts, study)
+    cols["pht"] = nullable_bool(_any_lineage(arrays, "pht", n))
+    cols["persistent_cytopenia"] = nullable_bool(_any_lineage(arrays, "persistent", n))
+    out = pd.DataFrame(cols)
+
+    parts = [derive_crs(cohort, study), derive_treatments(cohort, study),
+             derive_markers(cohort, study), lab_summaries(cohort, study, series)]
+    derived = pd.concat([out] + parts, axis=1)
+    # a source-less derived column (all missing) yields to a column the patients table carries
+    for c in list(derived.columns):
+        if c in pts.columns and c != "patient_id" and derived[c].isna().all():
+            derived = derived.drop(columns=c)
+    carried = [c for c in pts.columns if c not in derived.columns]
+    tail = pts[carried].reset_index(drop=True)
+    result = pd.concat([derived, tail], axis=1)
+    # keep a patients column that replaced a source-less derived one at its derived position
+    order = [c for c in list(out.columns) + [c for p in parts for c in p.columns] if c in result.columns]
+    order += [c for c in result.columns if c not in order]
+    return result[order]
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            out[c] = s.astype("boolean").map({True: "true", False: "false"}).astype(object)
+        elif s.dtype == object:
+            vals = s.dropna()
+            if len(vals) and vals.map(lambda x: isinstance(x, (bool, np.bool_))).all():
+                out[c] = s.map(lambda x: None if pd.isna(x) else ("true" if x else "false"))
+    return out
+
+
+def write_derived(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a derived table as CSV: booleans ``true``/``false``, missing as an empty cell,
+    integers without a decimal point. The file appears atomically (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            _csv_ready(df).to_csv(fh, index=False, na_rep="", lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

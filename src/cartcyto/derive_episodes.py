@@ -1,0 +1,336 @@
+"""Severe-cytopenia episodes per patient x lineage, vectorised over patients.
+
+Every rule works on sorted NumPy arrays: a lab row is ``(patient code, day, value)`` where the
+patient code is the row position of the patient in ``cohort.patients``; rows are sorted by
+patient then day, so "first/last row of a patient" is a comparison with the neighbouring row.
+There is no per-patient Python loop (see ``benchmarks/derive_scale.py`` for the reference loop
+this module is tested against).
+
+Definitions (data contract section 2; every threshold and window comes from the resolved study):
+
+* daily value: the lowest measurement of the day (per patient and test);
+* phases: T1 ``day < ld_start_day``; T2 ``t2_start..-1`` with ``t2_start`` = ``ld_end_day``
+  (``phases.t2_start: ld_end``) or ``ld_start_day``; T3 ``t3_start <= day (<= t3_end)``.
+  Rows after ``t3_end`` (when set) are dropped before anything else, so ``t3_end`` also ends the
+  recovery search and the censoring;
+* ``t1, t2, t3``: severe on any day of the phase (<NA> when the phase has no value);
+  ``baseline`` = severe in T1 or T2; ``new_onset`` = not baseline and severe in T3;
+  ``at_risk`` = not baseline and has T3 values (the lineage's analysis set);
+* ``onset_day``: first severe T3 day (new onset) or first severe T1/T2 day (baseline);
+* ``nadir_value``/``nadir_day``: lowest T3 value and its first day (every patient with T3 values);
+* ``recovery_day``: first day d > max(nadir_day, onset_day) (> onset_day without T3 values) where
+  the daily values of d and of the next ``recovery_consecutive - 1`` measurement days are all
+  ``> recovery_above`` and, when the lineage names a transfusion product, none of those days m
+  has that product on days ``m - transfusion_free_window .. m``;
+* not recovered: censored at the last measurement day of the test, or at ``death_day`` when that
+  is earlier (never before the onset); ``duration_days`` = recovery or censor day - onset day;
+* ``pht``: an episode ongoing on ``pht_day``: onset <= pht_day and (recovery_day > pht_day, or
+  not recovered and censored on or after pht_day);
+* ``persistent``: a severe T3 value on a day > ``persistent_after_day``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+EPISODE_FIELDS = ("baseline", "new_onset", "onset_day", "nadir_day", "nadir_value",
+                  "recovery_day", "recovered", "duration_days", "censor_day",
+                  "t1", "t2", "t3", "at_risk", "pht", "persistent")
+INT_FIELDS = ("onset_day", "nadir_day", "recovery_day", "duration_days", "censor_day")
+BOOL_FIELDS = ("baseline", "new_onset", "recovered", "t1", "t2", "t3", "at_risk", "pht", "persistent")
+ANY_GRADE = {"anc": "neutropenia_t3", "hb": "anemia_t3", "plt": "thrombocytopenia_t3"}
+PRE_LD_TESTS = ("anc", "hb", "plt")
+
+
+# ---------------------------------------------------------------- array helpers (rows sorted by patient)
+def patient_codes(ids: pd.Index, column: pd.Series) -> np.ndarray:
+    """Position of each value of ``column`` in ``ids`` (the patients' ids), -1 when unknown."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        pos = ids.get_indexer(column.cat.categories.astype(str))
+        codes = column.cat.codes.to_numpy()
+        return np.where(codes >= 0, pos[codes], -1).astype(np.int64)
+    if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
+        column = column.astype(str)
+    return ids.get_indexer(column).astype(np.int64)
+
+
+def group_starts(p: np.ndarray) -> np.ndarray:
+    """Boolean mask of the first row of each patient (``p`` sorted)."""
+    first = np.ones(p.size, dtype=bool)
+    first[1:] = p[1:] != p[:-1]
+    return first
+
+
+def any_by(p: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[p[mask]] = True
+    return out
+
+
+def first_by(p: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per patient: ``values`` at the first row where ``mask`` holds (NaN if none)."""
+    idx = np.flatnonzero(mask)
+    out = np.full(n, np.nan)
+    if idx.size:
+        keep = group_starts(p[idx])
+        out[p[idx[keep]]] = values[idx[keep]]
+    return out
+
+
+def last_by(p: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per patient: ``values`` at the last row where ``mask`` holds (NaN if none)."""
+    idx = np.flatnonzero(mask)
+    out = np.full(n, np.nan)
+    if idx.size:
+        pm = p[idx]
+        keep = np.ones(idx.size, dtype=bool)
+        keep[:-1] = pm[:-1] != pm[1:]
+        out[pm[keep]] = values[idx[keep]]
+    return out
+
+
+def sort_key(p: np.ndarray, d: np.ndarray, pad: int = 0) -> np.ndarray:
+    """One int64 key ordering rows by patient then day (``pad`` spare days below each patient)."""
+    if p.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    dmin = int(d.min())
+    span = int(d.max()) - dmin + pad + 1
+    return p * span + (d - dmin + pad)
+
+
+def event_within(p: np.ndarray, d: np.ndarray, ev_p: np.ndarray, ev_d: np.ndarray,
+                 window: int) -> np.ndarray:
+    """For each row (p, d): does the patient have an event on days ``d - window .. d``?"""
+    if ev_p.size == 0 or p.size == 0:
+        return np.zeros(p.size, dtype=bool)
+    dmin = min(int(d.min()), int(ev_d.min()))
+    span = max(int(d.max()), int(ev_d.max())) - dmin + window + 1
+    ek = np.sort(ev_p * span + (ev_d - dmin + window))
+    lk = p * span + (d - dmin + window)
+    i = np.searchsorted(ek, lk, side="right") - 1
+    ok = i >= 0
+    return ok & (ek[np.maximum(i, 0)] >= lk - window)
+
+
+def nullable_int(x: np.ndarray) -> pd.arrays.IntegerArray:
+    miss = np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(miss, 0, x).astype(np.int64), miss)
+
+
+def nullable_bool(x: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.BooleanArray:
+    miss = np.zeros(x.size, dtype=bool) if missing is None else missing
+    return pd.arrays.BooleanArray(np.asarray(x, dtype=bool) & ~miss, miss)
+
+
+# ---------------------------------------------------------------- inputs
+def lineages(study: Mapping[str, Any]) -> dict[str, dict]:
+    return dict(study["criteria"]["lineages"])
+
+
+def daily_series(labs: pd.DataFrame, ids: pd.Index, tests) -> dict[str, tuple]:
+    """``{test: (p, day, value)}``: one row per patient-day (the day's lowest value), sorted."""
+    out = {}
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if labs is None or len(labs) == 0:
+        return {t: empty for t in tests}
+    p_all = patient_codes(ids, labs["patient_id"])
+    tcode, tnames = pd.factorize(labs["test"])
+    day_all = labs["day"].to_numpy(dtype=np.int64)
+    val_all = labs["value"].to_numpy(dtype=np.float64)
+    for test in tests:
+        k = np.flatnonzero(np.asarray(tnames) == test)
+        if k.size == 0:
+            out[test] = empty
+            continue
+        m = (tcode == k[0]) & (p_all >= 0) & ~np.isnan(val_all)
+        p, d, v = p_all[m], day_all[m], val_all[m]
+        key = sort_key(p, d)
+        if key.size > 1 and not (key[1:] >= key[:-1]).all():
+            order = np.argsort(key, kind="stable")
+            p, d, v, key = p[order], d[order], v[order], key[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
+        if starts.size < key.size:  # same-day duplicates: keep the day's minimum
+            v = np.minimum.reduceat(v, starts)
+            p, d = p[starts], d[starts]
+        out[test] = (p, d, v)
+    return out
+
+
+def patient_context(cohort, study: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    pts = cohort.patients
+    n = len(pts)
+    ld = study.get("lymphodepletion", {})
+
+    def col(name, default=np.nan):
+        if name in pts.columns:
+            x = pd.to_numeric(pts[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            return np.where(np.isnan(x), default, x)
+        return np.full(n, default, dtype=float)
+
+    return {"ld_start": col("ld_start_day", ld.get("start_day", np.nan)),
+            "ld_end": col("ld_end_day", ld.get("end_day", np.nan)),
+            "death": col("death_day")}
+
+
+def transfusions(cohort, ids: pd.Index) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    tr = getattr(cohort, "treatments", None)
+    if tr is None or len(tr) == 0:
+        return {}
+    p = patient_codes(ids, tr["patient_id"])
+    d = pd.to_numeric(tr["day"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    name = tr["treatment"].astype(str).str.lower().to_numpy()
+    ok = (p >= 0) & ~np.isnan(d)
+    return {t: (p[ok & (name == t)], d[ok & (name == t)].astype(np.int64))
+            for t in np.unique(name[ok])}
+
+
+# ---------------------------------------------------------------- one lineage
+def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: Mapping[str, Any],
+                     study: Mapping[str, Any], transf: Mapping[str, tuple]) -> dict[str, np.ndarray]:
+    """Episode fields of one lineage as arrays of length ``n`` (float with NaN for days/values,
+    bool for flags; ``t1/t2/t3/recovered`` come with a ``<field>_missing`` mask)."""
+    p, d, v = series
+    phases = study["phases"]
+    t3_start, t3_end = phases.get("t3_start", 0), phases.get("t3_end")
+    if t3_end is not None:
+        keep = d <= t3_end
+        p, d, v = p[keep], d[keep], v[keep]
+    if phases.get("t2_start", "ld_end") not in ("ld_end", "ld_start"):
+        raise ValueError(f"phases.t2_start must be 'ld_end' or 'ld_start', got {phases.get('t2_start')!r}")
+    t2_from = ctx["ld_end"] if phases.get("t2_start", "ld_end") == "ld_end" else ctx["ld_start"]
+    in1 = d < ctx["ld_start"][p]
+    in2 = (d >= t2_from[p]) & (d <= -1)
+    in3 = d >= t3_start
+    sev = v < cfg["severe_below"]
+
+    out: dict[str, np.ndarray] = {}
+    for name, phase in (("t1", in1), ("t2", in2), ("t3", in3)):
+        out[name] = any_by(p, phase & sev, n)
+        out[name + "_missing"] = ~any_by(p, phase, n)
+    baseline = out["t1"] | out["t2"]
+    has3 = ~out["t3_missing"]
+    new_onset = ~baseline & out["t3"]
+    episode = baseline | new_onset
+    df = d.astype(float)
+    onset = np.where(new_onset, first_by(p, in3 & sev, df, n),
+                     np.where(baseline, first_by(p, (in1 | in2) & sev, df, n), np.nan))
+
+    # nadir: lowest T3 value, first day on which it occurs
+    idx3 = np.flatnonzero(in3)
+    nadir_value = np.full(n, np.nan)
+    if idx3.size:
+        starts = np.flatnonzero(group_starts(p[idx3]))
+        nadir_value[p[idx3[starts]]] = np.minimum.reduceat(v[idx3], starts)
+    nadir_day = first_by(p, in3 & (v == nadir_value[p]), df, n)
+
+    # recovery: first run of k qualifying measurement days strictly after the nadir and the onset
+    ok = v > cfg["recovery_above"]
+    product = cfg.get("transfusion")
+    if product:
+        ev_p, ev_d = transf.get(product, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        ok &= ~event_within(p, d, ev_p, ev_d, int(study["criteria"]["transfusion_free_window"]))
+    run = ok.copy()
+    for j in range(1, int(cfg.get("recovery_consecutive", 1))):
+        nxt = np.zeros(ok.size, dtype=bool)
+        nxt[:-j] = ok[j:] & (p[j:] == p[:-j])
+        run &= nxt
+    search_from = np.where(np.isnan(nadir_day), onset, np.fmax(nadir_day, onset))
+    with np.errstate(invalid="ignore"):
+        recovery = first_by(p, run & episode[p] & (df > search_from[p]), df, n)
+    recovered = ~np.isnan(recovery)
+
+    last_day = last_by(p, np.ones(p.size, dtype=bool), df, n)
+    censor = np.fmax(np.fmin(last_day, ctx["death"]), onset)
+    censor = np.where(episode & ~recovered, censor, np.nan)
+    duration = np.where(recovered, recovery, censor) - onset
+    pht_day = study.get("pht_day", 28)
+    with np.errstate(invalid="ignore"):
+        pht = episode & (onset <= pht_day) & np.where(recovered, recovery > pht_day, censor >= pht_day)
+    after = study.get("persistent_after_day", pht_day)
+    out.update(baseline=baseline, new_onset=new_onset, at_risk=~baseline & has3, onset_day=onset,
+               nadir_day=nadir_day, nadir_value=nadir_value, recovery_day=recovery,
+               recovered=recovered, recovered_missing=~episode, duration_days=duration,
+               censor_day=censor, pht=pht, persistent=any_by(p, in3 & sev & (d > after), n))
+    return out
+
+
+def to_frame_columns(arrays: Mapping[str, np.ndarray], prefix: str = "") -> dict[str, Any]:
+    """Episode arrays -> pandas columns (Int64 days, boolean flags, float values)."""
+    cols = {}
+    for f in EPISODE_FIELDS:
+        x = arrays[f]
+        if f in INT_FIELDS:
+            cols[prefix + f] = nullable_int(x)
+        elif f in BOOL_FIELDS:
+            cols[prefix + f] = nullable_bool(x, arrays.get(f + "_missing"))
+        else:
+            cols[prefix + f] = x
+    return cols
+
+
+# ---------------------------------------------------------------- cohort level
+def episode_arrays(cohort, study: Mapping[str, Any], series: dict | None = None):
+    """``(ids, {lineage: arrays})`` for every lineage of the study's criteria set."""
+    ids = pd.Index(cohort.patients["patient_id"].astype(str))
+    lins = lineages(study)
+    if series is None:
+        series = daily_series(cohort.labs, ids, {c["test"] for c in lins.values()})
+    ctx = patient_context(cohort, study)
+    transf = transfusions(cohort, ids)
+    return ids, {name: lineage_episodes(series[cfg["test"]], len(ids), ctx, cfg, study, transf)
+                 for name, cfg in lins.items()}
+
+
+def derive_episodes(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
+    """The long patient x lineage table.
+
+    Returns one row per patient (in ``cohort.patients`` order) and lineage (criteria order):
+    ``patient_id, lineage, test`` then ``EPISODE_FIELDS`` (days Int64, flags boolean,
+    ``nadir_value`` float64; missing = <NA>/NaN).
+    """
+    ids, arrays = episode_arrays(cohort, study)
+    lins = lineages(study)
+    names = list(lins)
+    n, k = len(ids), len(names)
+    frames = [pd.DataFrame(to_frame_columns(arrays[name])) for name in names]
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(EPISODE_FIELDS))
+    order = (np.arange(k)[None, :] * n + np.arange(n)[:, None]).ravel()  # patient-major
+    long = long.iloc[order].reset_index(drop=True)
+    long.insert(0, "test", np.tile([lins[x]["test"] for x in names], n))
+    long.insert(0, "lineage", np.tile(names, n))
+    long.insert(0, "patient_id", np.repeat(ids.to_numpy(), k))
+    return long
+
+
+def lab_summaries(cohort, study: Mapping[str, Any], series: Mapping[str, tuple]) -> pd.DataFrame:
+    """Any-grade T3 cytopenia flags and pre-lymphodepletion values, one row per patient.
+
+    ``neutropenia_t3, anemia_t3, thrombocytopenia_t3`` (<NA> without T3 values of the test or,
+    for anemia, without a sex M/F) and ``pre_ld_anc, pre_ld_hb, pre_ld_plt`` (last T1 daily value).
+    """
+    pts = cohort.patients
+    n = len(pts)
+    ctx = patient_context(cohort, study)
+    cyt = study["criteria"].get("cytopenia", {})
+    t3_start, t3_end = study["phases"].get("t3_start", 0), study["phases"].get("t3_end")
+    sex = pts["sex"].astype("string").str.upper().to_numpy(dtype=object, na_value=None) \
+        if "sex" in pts.columns else np.full(n, None, dtype=object)
+    hb_cut = np.where(sex == "M", cyt.get("hb_male", np.nan),
+                      np.where(sex == "F", cyt.get("hb_female", np.nan), np.nan)).astype(float)
+    cut = {"anc": np.full(n, float(cyt.get("anc", np.nan))), "hb": hb_cut,
+           "plt": np.full(n, float(cyt.get("plt", np.nan)))}
+    cols: dict[str, Any] = {}
+    for test, name in ANY_GRADE.items():
+        p, d, v = series.get(test, (np.zeros(0, np.int64),) * 2 + (np.zeros(0),))
+        in3 = (d >= t3_start) & ((d <= t3_end) if t3_end is not None else True)
+        below = any_by(p, in3 & (v < cut[test][p]), n)
+        cols[name] = nullable_bool(below, ~any_by(p, in3, n) | np.isnan(cut[test]))
+    pre = study.get("pre_ld_labs", "last_before_ld")
+    if pre != "last_before_ld":
+        raise ValueError(f"pre_ld_labs: only 'last_before_ld' is implemented, got {pre!r}")
+    for test in PRE_LD_TESTS:
+        p, d, v = series.get(test, (np.zeros(0, np.int64),) * 2 + (np.zeros(0),))
+        cols[f"pre_ld_{test}"] = last_by(p, d < ctx["ld_start"][p], v, n)
+    return pd.DataFrame(cols)
