@@ -1,0 +1,302 @@
+"""CRS and severe cytopenia in Wang 2021 (Figures 2A-E and 4A-F), family ``crs``.
+
+Population: the analysis set (``in_analysis_set`` true); CRS groups from ``crs_group``
+(none / mild / severe, design ``crs_groups``).
+
+* Figure 2A, ``crs_vs_cytopenia_timing``: CRS onset/peak/recovery day (patients with CRS) vs
+  onset/nadir/recovery day of new-onset SN, SA, ST, Mann-Whitney U with the two samples treated
+  as independent (as the paper does; a patient can be in both). Test rows: ``outcome`` the
+  cytopenia column, ``term`` the CRS column, U of the cytopenia sample. Descriptive rows
+  (median/min/max) have ``outcome`` = the column and ``level`` = ``crs`` or the lineage.
+* Figure 2B, ``incidence_by_crs``: any-grade cytopenia in T3 (``neutropenia_t3`` ...) and
+  severe cytopenia in T3 (``<L>_t3``) by CRS group: count/percent per group (n = the group's
+  patients with a value) and one Pearson chi-square over the 2 x 3 table.
+* Figure 2C-E, ``kinetics_by_crs``: ANC, Hb, PLT at the design's ``kinetics_days`` (the value of
+  the nearest day within +/-1, ties to the earlier day; a day's value is its lowest
+  measurement): mean and SEM per group (``level`` ``day5:mild``) and Kruskal-Wallis H over the
+  groups at each day (``level`` ``day5``).
+* Figure 4A-F, ``kruskal_crs_group``: duration (0 for patients without severe cytopenia after the
+  infusion, as the Figure 4 legend defines) and recovery day (patients who recovered from a
+  severe episode) of SN, SA, ST by CRS group: Kruskal-Wallis H and per-group medians with a
+  distribution-free 95% CI.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.stats import describe, tests
+from cartcyto.tables import format_count_percent, format_median_range, format_number, format_p
+
+LINEAGES = ("sn", "sa", "st")
+LABEL = {"sn": "SN", "sa": "SA", "st": "ST", "crs": "CRS"}
+CRS_GROUPS = ("none", "mild", "severe")
+GROUP_LABEL = {"none": "No CRS", "mild": "Mild CRS", "severe": "Severe CRS"}
+TIMING_PAIRS = (("onset_day", "crs_onset_day"), ("nadir_day", "crs_peak_day"),
+                ("recovery_day", "crs_recovery_day"))
+ANY_GRADE = {"sn": "neutropenia_t3", "sa": "anemia_t3", "st": "thrombocytopenia_t3"}
+KINETIC_TESTS = ("anc", "hb", "plt")
+MEDIAN_CI_METHOD = ("median with distribution-free 95% CI from binomial order statistics "
+                    "[x(j), x(n-j+1)], coverage >= 95% (NaN when n < 6)")
+KINETICS_METHOD = ("mean of the value nearest the day (within +/-1 day, ties to the earlier day; "
+                   "a day's value is its lowest measurement)")
+SEM_METHOD = "standard error of the mean, SD (n - 1) / sqrt(n), same values as the mean row"
+
+
+def _flag(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series(False, index=df.index)
+    return as_bool(df[column]).fillna(False).astype(bool)
+
+
+def _num(df: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(df[column], errors="coerce") if column in df.columns else pd.Series(
+        np.nan, index=df.index)
+
+
+def _crs_group(df: pd.DataFrame) -> pd.Series:
+    return df["crs_group"].astype("string").str.strip().str.lower()
+
+
+def median_ci(x, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Median and its distribution-free CI from binomial order statistics (as GraphPad Prism).
+
+    The interval is [x(j), x(n-j+1)] with the largest j such that
+    2 * P(Binomial(n, 1/2) <= j - 1) <= 1 - level, so its coverage is at least ``level``;
+    NaN bounds when even [min, max] falls short (n < 6 at 95%). Returns (median, lo, hi, n).
+    """
+    a = np.sort(pd.to_numeric(pd.Series(x), errors="coerce").dropna().to_numpy(float))
+    n = a.size
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    alpha = 1.0 - level
+    j = 0
+    while j + 1 <= n // 2 and 2.0 * sps.binom.cdf(j, n, 0.5) <= alpha:
+        j += 1
+    lo, hi = (a[j - 1], a[n - j]) if j >= 1 else (np.nan, np.nan)
+    return float(np.median(a)), float(lo), float(hi), n
+
+
+# --------------------------------------------------------------------------- Figure 2A
+def crs_vs_cytopenia_timing(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    convention = study["conventions"]
+    df = analysis_set(patients)
+    has_crs = pd.to_numeric(df.get("crs_max_grade", pd.Series(np.nan, index=df.index)),
+                            errors="coerce") >= 1
+    crs = df[has_crs]
+    rows = []
+    for _, crs_col in TIMING_PAIRS:
+        res = describe.median_range(_num(crs, crs_col))
+        rows += [stat_row("crs_vs_cytopenia_timing", r.statistic, r.estimate, outcome=crs_col,
+                          level="crs", n=r.n, method=f"{r.method}; patients with CRS")
+                 for r in res.itertuples(index=False)]
+    for lin in LINEAGES:
+        new = df[_flag(df, f"{lin}_new_onset")]
+        for measure, crs_col in TIMING_PAIRS:
+            col = f"{lin}_{measure}"
+            res = describe.median_range(_num(new, col))
+            rows += [stat_row("crs_vs_cytopenia_timing", r.statistic, r.estimate, outcome=col,
+                              level=lin, n=r.n, method=f"{r.method}; new-onset {LABEL[lin]} patients")
+                     for r in res.itertuples(index=False)]
+            t = tests.mann_whitney(_num(new, col), _num(crs, crs_col), convention=convention).iloc[0]
+            rows.append(stat_row(
+                "crs_vs_cytopenia_timing", "U", t["estimate"], outcome=col, term=crs_col,
+                p_value=t["p_value"], n=t["n"],
+                method=f"{t['method']}; U of new-onset {LABEL[lin]} patients vs patients with CRS, "
+                       "treated as independent samples as in the paper (a patient can be in both)"))
+    return stat_frame(rows)
+
+
+# --------------------------------------------------------------------------- Figure 2B
+def incidence_by_crs(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    convention = study["conventions"]
+    df = analysis_set(patients)
+    group = _crs_group(df)
+    outcomes = [ANY_GRADE[lin] for lin in LINEAGES] + [f"{lin}_t3" for lin in LINEAGES]
+    rows = []
+    for out in outcomes:
+        if out not in df.columns:
+            continue
+        b = as_bool(df[out])
+        table = []
+        for g in CRS_GROUPS:
+            sel = b[(group == g).fillna(False).to_numpy(bool)]
+            res = describe.count_percent(sel)
+            table.append([int(sel.fillna(False).sum()), int((sel == False).sum())])  # noqa: E712
+            rows += [stat_row("incidence_by_crs", r.statistic, r.estimate, outcome=out, level=g,
+                              n=r.n, method=f"{r.method}; patients of the CRS group with T3 values")
+                     for r in res.itertuples(index=False)]
+        t = tests.chi_square(np.asarray(table).T, convention=convention).iloc[0]
+        rows.append(stat_row("incidence_by_crs", "chi2", t["estimate"], outcome=out,
+                             p_value=t["p_value"], n=t["n"],
+                             method=f"{t['method']}, two-sided; 2 x 3 table (cytopenia yes/no x "
+                                    "CRS none/mild/severe)"))
+    return stat_frame(rows)
+
+
+# --------------------------------------------------------------------------- Figure 2C-E
+def values_at_days(labs: pd.DataFrame, test: str, days) -> pd.DataFrame:
+    """Patient x day table of ``test``: the daily minimum at d, else d-1, else d+1 (NaN if none)."""
+    sub = labs[(labs["test"].astype(str).str.lower() == test) & labs["value"].notna()]
+    daily = sub.groupby([sub["patient_id"].astype(str), sub["day"].astype(int)])["value"].min()
+    wide = daily.unstack("day")
+    out = pd.DataFrame(index=wide.index)
+    for d in days:
+        val = pd.Series(np.nan, index=wide.index)
+        for off in (0, -1, 1):
+            if d + off in wide.columns:
+                val = val.fillna(wide[d + off])
+        out[int(d)] = val
+    return out
+
+
+def kinetics_by_crs(patients: pd.DataFrame, labs: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    convention = study["conventions"]
+    days = [int(d) for d in study.get("kinetics_days", [])]
+    df = analysis_set(patients)
+    group = _crs_group(df)
+    group.index = df["patient_id"].astype(str)
+    rows = []
+    for test in KINETIC_TESTS:
+        wide = values_at_days(labs, test, days).reindex(group.index)
+        for d in days:
+            vals = {g: wide.loc[(group == g).fillna(False).to_numpy(bool), d].dropna()
+                    for g in CRS_GROUPS}
+            for g, v in vals.items():
+                n = len(v)
+                sem = v.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+                rows.append(stat_row("kinetics_by_crs", "mean", v.mean() if n else np.nan,
+                                     outcome=test, level=f"day{d}:{g}", n=n, method=KINETICS_METHOD))
+                rows.append(stat_row("kinetics_by_crs", "sem", sem, outcome=test,
+                                     level=f"day{d}:{g}", n=n, method=SEM_METHOD))
+            t = tests.kruskal(vals, convention=convention).iloc[0]
+            rows.append(stat_row("kinetics_by_crs", "H", t["estimate"], outcome=test,
+                                 level=f"day{d}", p_value=t["p_value"], n=t["n"],
+                                 method=f"{t['method']}; CRS none/mild/severe; {KINETICS_METHOD}"))
+    return stat_frame(rows)
+
+
+# --------------------------------------------------------------------------- Figure 4A-F
+def fig4_values(df: pd.DataFrame, lin: str, what: str) -> pd.Series:
+    """Per patient of ``df``: duration (0 without a severe episode after infusion) or recovery day."""
+    episode = _flag(df, f"{lin}_baseline") | _flag(df, f"{lin}_new_onset")
+    if what == "recovery_day":
+        return _num(df, f"{lin}_recovery_day").where(episode)
+    t3 = as_bool(df[f"{lin}_t3"]) if f"{lin}_t3" in df.columns else pd.Series(pd.NA, index=df.index)
+    none_after = (t3 == False).fillna(False).to_numpy(bool) & ~episode.to_numpy(bool)  # noqa: E712
+    dur = _num(df, f"{lin}_duration_days").where(episode)
+    return dur.mask(none_after, 0.0)
+
+
+def kruskal_crs_group(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    convention = study["conventions"]
+    df = analysis_set(patients)
+    group = _crs_group(df)
+    rows = []
+    for what in ("duration_days", "recovery_day"):
+        who = ("all patients; duration 0 without severe cytopenia after infusion" if what ==
+               "duration_days" else "patients who recovered from a severe episode")
+        for lin in LINEAGES:
+            col = f"{lin}_{what}"
+            if col not in df.columns:
+                continue
+            v = fig4_values(df, lin, what)
+            vals = {g: v[(group == g).fillna(False).to_numpy(bool)].dropna() for g in CRS_GROUPS}
+            for g, x in vals.items():
+                med, lo, hi, n = median_ci(x)
+                rows.append(stat_row("kruskal_crs_group", "median", med, outcome=col, level=g,
+                                     ci_low=lo, ci_high=hi, n=n, method=f"{MEDIAN_CI_METHOD}; {who}"))
+            t = tests.kruskal(vals, convention=convention).iloc[0]
+            rows.append(stat_row("kruskal_crs_group", "H", t["estimate"], outcome=col,
+                                 p_value=t["p_value"], n=t["n"],
+                                 method=f"{t['method']}; CRS none/mild/severe; {who}"))
+    return stat_frame(rows)
+
+
+# --------------------------------------------------------------------------- printed tables
+def _mr(st, key) -> str:
+    try:
+        return format_median_range(*(st.loc[key + (s,), "estimate"] for s in ("median", "min", "max")), 1)
+    except KeyError:
+        return ""
+
+
+def format_timing(stats: pd.DataFrame) -> pd.DataFrame:
+    st = stats[stats["analysis"] == "crs_vs_cytopenia_timing"].set_index(
+        ["outcome", "level", "statistic"])
+    tst = stats[(stats["analysis"] == "crs_vs_cytopenia_timing") & (stats["statistic"] == "U")]
+    out = []
+    for r in tst.itertuples(index=False):
+        lin = r.outcome.split("_", 1)[0]
+        out.append({"Comparison": f"{LABEL[lin]} {r.outcome.split('_', 1)[1]} vs {r.term}",
+                    "Cytopenia": _mr(st, (r.outcome, lin)),
+                    "Cytopenia n": int(st.loc[(r.outcome, lin, "median"), "n"]),
+                    "CRS": _mr(st, (r.term, "crs")), "CRS n": int(st.loc[(r.term, "crs", "median"), "n"]),
+                    "U": format_number(r.estimate, 1), "P": format_p(r.p_value)})
+    return pd.DataFrame(out)
+
+
+def format_incidence(stats: pd.DataFrame) -> pd.DataFrame:
+    sub = stats[stats["analysis"] == "incidence_by_crs"]
+    st = sub.set_index(["outcome", "level", "statistic"])
+    out = []
+    for outcome in dict.fromkeys(sub["outcome"]):
+        line = {"Cytopenia (T3)": outcome}
+        for g in CRS_GROUPS:
+            line[GROUP_LABEL[g]] = (f"{format_count_percent(st.loc[(outcome, g, 'count'), 'estimate'], st.loc[(outcome, g, 'percent'), 'estimate'], 1)}"
+                                    f" of {int(st.loc[(outcome, g, 'count'), 'n'])}")
+        line["P"] = format_p(st.loc[(outcome, "", "chi2"), "p_value"])
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def format_kinetics(stats: pd.DataFrame) -> pd.DataFrame:
+    sub = stats[stats["analysis"] == "kinetics_by_crs"]
+    st = sub.set_index(["outcome", "level", "statistic"])
+    out = []
+    for r in sub[sub["statistic"] == "H"].itertuples(index=False):
+        line = {"Test": r.outcome, "Day": r.level.removeprefix("day")}
+        for g in CRS_GROUPS:
+            m, s = (st.loc[(r.outcome, f"{r.level}:{g}", k)] for k in ("mean", "sem"))
+            line[GROUP_LABEL[g]] = ("" if pd.isna(m["estimate"]) else
+                                    f"{format_number(m['estimate'], 2, strip=False)} ± "
+                                    f"{format_number(s['estimate'], 2, strip=False)} (n={int(m['n'])})")
+        line.update(H=format_number(r.estimate, 2, strip=False), P=format_p(r.p_value))
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def format_kruskal(stats: pd.DataFrame) -> pd.DataFrame:
+    sub = stats[stats["analysis"] == "kruskal_crs_group"]
+    st = sub.set_index(["outcome", "level", "statistic"])
+    out = []
+    for r in sub[sub["statistic"] == "H"].itertuples(index=False):
+        line = {"Outcome": r.outcome}
+        for g in CRS_GROUPS:
+            m = st.loc[(r.outcome, g, "median")]
+            ci = ("" if pd.isna(m["ci_low"]) else
+                  f" [{format_number(m['ci_low'], 1)}, {format_number(m['ci_high'], 1)}]")
+            line[GROUP_LABEL[g]] = f"{format_number(m['estimate'], 1)}{ci} (n={int(m['n'])})"
+        line.update(H=format_number(r.estimate, 2, strip=False), P=format_p(r.p_value))
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def crs_results(patients: pd.DataFrame, study: Mapping, labs: pd.DataFrame | None = None) -> dict:
+    """Every statistic of the family plus the printed tables (kinetics only when labs given)."""
+    parts = [crs_vs_cytopenia_timing(patients, study), incidence_by_crs(patients, study)]
+    if labs is not None:
+        parts.append(kinetics_by_crs(patients, labs, study))
+    parts.append(kruskal_crs_group(patients, study))
+    stats = stat_frame(pd.concat(parts, ignore_index=True))
+    tables = {"fig2a_crs_vs_cytopenia_timing": format_timing(stats),
+              "fig2b_incidence_by_crs": format_incidence(stats),
+              "fig4_kruskal_crs_group": format_kruskal(stats)}
+    if labs is not None:
+        tables["fig2cde_kinetics_by_crs"] = format_kinetics(stats)
+    return {"stats": stats, "tables": tables}

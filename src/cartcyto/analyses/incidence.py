@@ -1,0 +1,249 @@
+"""Incidence of severe cytopenia in Wang 2021 (Figure 1B-D), family ``incidence``.
+
+Population: the analysis set (``in_analysis_set`` true) of ``derived/patients.csv``.
+
+* Figure 1B, ``incidence_phase``: patients severe in T1, T2, T3 (``<L>_t1/_t2/_t3`` true) out of
+  the whole analysis set (a patient without a value in a phase counts as not severe, as the
+  paper's n = 76 denominators do). ``incidence_phase_test``: Pearson chi-square between phases
+  (T1 vs T2, T2 vs T3, T1 vs T3), each phase taken as an independent group of n patients (as the
+  paper does, although the same patients appear in every phase), Bonferroni-adjusted for k = 3
+  when the design says ``bonferroni: true``.
+* Figure 1C, ``incidence_new_onset``: new-onset cases among the lineage's at-risk patients
+  (``<L>_at_risk``: not severe in T1/T2 and with T3 values); ``incidence_baseline``: patients
+  severe before the infusion (``<L>_baseline``) out of the analysis set.
+* Figure 1D, ``cumulative_incidence``: 1 - Kaplan-Meier over ``cumulative_incidence_days``
+  (default 0-30) for new-onset SN/SA/ST among at-risk patients (time = onset day; others
+  censored at their last T3 measurement of the lineage's test, or at the window end when the
+  labs are not given) and for CRS in the whole analysis set (time = CRS onset day; others
+  censored at the window end). Estimates are in percent.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.stats import survival, tests
+from cartcyto.tables import format_count_percent, format_number, format_p
+
+LINEAGES = ("sn", "sa", "st")
+PHASES = ("T1", "T2", "T3")
+PHASE_PAIRS = (("T1", "T2"), ("T2", "T3"), ("T1", "T3"))
+LINEAGE_TEST = {"sn": "anc", "sa": "hb", "st": "plt"}
+LABEL = {"sn": "SN", "sa": "SA", "st": "ST", "crs": "CRS"}
+
+COUNT_METHOD = "n (%) of the analysis set; no value in the phase counts as not severe"
+AT_RISK_METHOD = ("n (%) of at-risk patients (not severe in T1/T2, with T3 values); "
+                  "new onset = severe in T3")
+BASELINE_METHOD = "n (%) of the analysis set severe in T1 or T2 (onset before infusion)"
+INDEPENDENT_NOTE = ("phases compared as independent groups of {n} patients each, as in the "
+                    "paper (the same patients appear in every phase)")
+
+
+def _flag(df: pd.DataFrame, column: str) -> pd.Series:
+    """Boolean column with missing as False (absent column: all False)."""
+    if column not in df.columns:
+        return pd.Series(False, index=df.index)
+    return as_bool(df[column]).fillna(False).astype(bool)
+
+
+def _pct(count: float, n: float) -> float:
+    return 100.0 * count / n if n else np.nan
+
+
+# --------------------------------------------------------------------------- Figure 1B
+def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    """Counts and percents severe per phase, and the pairwise phase chi-square tests."""
+    convention = study["conventions"]
+    adjust = bool(study.get("bonferroni", True))
+    df = analysis_set(patients)
+    n = len(df)
+    rows = []
+    for lin in LINEAGES:
+        counts = {ph: int(_flag(df, f"{lin}_{ph.lower()}").sum()) for ph in PHASES}
+        for ph in PHASES:
+            rows.append(stat_row("incidence_phase", "count", counts[ph], outcome=lin, level=ph,
+                                 n=n, method=COUNT_METHOD))
+            rows.append(stat_row("incidence_phase", "percent", _pct(counts[ph], n), outcome=lin,
+                                 level=ph, n=n, method=COUNT_METHOD))
+        for a, b in PHASE_PAIRS:
+            table = [[counts[a], n - counts[a]], [counts[b], n - counts[b]]]
+            res = tests.chi_square(table, convention=convention).iloc[0]
+            p = res["p_value"]
+            method = f"{res['method']}, two-sided"
+            if adjust:
+                p = tests.bonferroni(p, len(PHASE_PAIRS))
+                method += f", Bonferroni-adjusted (k={len(PHASE_PAIRS)})"
+            method += "; " + INDEPENDENT_NOTE.format(n=n)
+            rows.append(stat_row("incidence_phase_test", "chi2", res["estimate"], outcome=lin,
+                                 level=f"{a} vs {b}", p_value=p, n=n, method=method))
+    return stat_frame(rows)
+
+
+def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
+    """Printed Figure 1B numbers: lineage x phase n (%) and the pairwise P values."""
+    st = stats.set_index(["analysis", "outcome", "level", "statistic"])
+    out = []
+    for lin in LINEAGES:
+        line = {"Severe cytopenia": LABEL[lin]}
+        for ph in PHASES:
+            key = ("incidence_phase", lin, ph)
+            if key + ("count",) not in st.index:
+                continue
+            n = int(st.loc[key + ("count",), "n"])
+            line[f"{ph} (n={n})"] = format_count_percent(st.loc[key + ("count",), "estimate"],
+                                                         st.loc[key + ("percent",), "estimate"], 0)
+        for a, b in PHASE_PAIRS:
+            key = ("incidence_phase_test", lin, f"{a} vs {b}", "chi2")
+            if key in st.index:
+                line[f"P {a} vs {b}"] = format_p(st.loc[key, "p_value"])
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- Figure 1C
+def incidence_new_onset(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    """New-onset cases per lineage among at-risk patients, and baseline-severe counts."""
+    df = analysis_set(patients)
+    n = len(df)
+    rows = []
+    for lin in LINEAGES:
+        at_risk = _flag(df, f"{lin}_at_risk")
+        new = int((_flag(df, f"{lin}_new_onset") & at_risk).sum())
+        n_risk = int(at_risk.sum())
+        rows += [
+            stat_row("incidence_new_onset", "count", new, outcome=lin, n=n_risk, method=AT_RISK_METHOD),
+            stat_row("incidence_new_onset", "n_at_risk", n_risk, outcome=lin, n=n,
+                     method="patients not severe in T1/T2 with T3 values, of the analysis set"),
+            stat_row("incidence_new_onset", "percent", _pct(new, n_risk), outcome=lin, n=n_risk,
+                     method=AT_RISK_METHOD),
+        ]
+        base = int(_flag(df, f"{lin}_baseline").sum())
+        rows += [
+            stat_row("incidence_baseline", "count", base, outcome=lin, n=n, method=BASELINE_METHOD),
+            stat_row("incidence_baseline", "percent", _pct(base, n), outcome=lin, n=n,
+                     method=BASELINE_METHOD),
+        ]
+    return stat_frame(rows)
+
+
+def format_new_onset(stats: pd.DataFrame) -> pd.DataFrame:
+    """Printed Figure 1C numbers: baseline severe, at risk, new onset n/N (%)."""
+    st = stats.set_index(["analysis", "outcome", "statistic"])
+    out = []
+    for lin in LINEAGES:
+        if ("incidence_new_onset", lin, "count") not in st.index:
+            continue
+        base = st.loc[("incidence_baseline", lin, "count")]
+        new = st.loc[("incidence_new_onset", lin, "count")]
+        pct = st.loc[("incidence_new_onset", lin, "percent"), "estimate"]
+        out.append({
+            "Severe cytopenia": LABEL[lin],
+            "Analysis set": int(base["n"]),
+            "Onset before infusion, n (%)": format_count_percent(
+                base["estimate"], st.loc[("incidence_baseline", lin, "percent"), "estimate"], 0),
+            "At risk": int(new["n"]),
+            "New onset after infusion, n/N (%)":
+                f"{int(new['estimate'])}/{int(new['n'])} ({format_number(pct, 0)}%)",
+        })
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- Figure 1D
+def last_t3_day(labs: pd.DataFrame, test: str, t3_start: int = 0) -> pd.Series:
+    """Last day >= ``t3_start`` with a ``test`` value, per patient_id."""
+    sub = labs[(labs["test"].astype(str).str.lower() == test) & (labs["day"] >= t3_start)
+               & labs["value"].notna()]
+    return sub.groupby(sub["patient_id"].astype(str))["day"].max()
+
+
+def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: int, end: int):
+    """Event time within [start, end]; events after ``end`` become censored at ``end``."""
+    onset = pd.to_numeric(onset, errors="coerce")
+    event = event & onset.notna() & (onset <= end)
+    time = onset.where(event, censor.clip(upper=end)).clip(lower=start)
+    keep = time.notna()
+    return time[keep].to_numpy(float), event[keep].to_numpy(bool)
+
+
+def _curve(time, event, start: int, end: int) -> pd.DataFrame:
+    res = survival.cumulative_incidence(time, event, horizon=end)
+    res = res[(res["day"] >= start) & (res["day"] <= end)]
+    return res
+
+
+def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
+                         labs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figure 1D: statistics rows (value at the window end, percent) and the per-day curves.
+
+    Returns ``(stats, curve)``; ``curve`` has columns outcome, day, cumulative_incidence (percent),
+    n_at_risk, method.
+    """
+    start, end = (int(d) for d in study.get("cumulative_incidence_days", [0, 30]))
+    t3_start = int(study.get("phases", {}).get("t3_start", 0) or 0)
+    df = analysis_set(patients)
+    ids = df["patient_id"].astype(str)
+    specs = {}
+    if "crs_onset_day" in df.columns:
+        crs_event = (pd.to_numeric(df["crs_max_grade"], errors="coerce").fillna(0) >= 1
+                     if "crs_max_grade" in df.columns else df["crs_onset_day"].notna())
+        specs["crs"] = (df, df["crs_onset_day"], crs_event, pd.Series(float(end), index=df.index),
+                        f"whole analysis set; no CRS censored at day {end}")
+    for lin in LINEAGES:
+        at_risk = _flag(df, f"{lin}_at_risk")
+        sub = df[at_risk]
+        if labs is not None:
+            last = last_t3_day(labs, LINEAGE_TEST[lin], t3_start)
+            censor = ids[at_risk].map(last).astype(float)
+            how = f"at-risk patients; no new onset censored at the last T3 {LINEAGE_TEST[lin]} day (max day {end})"
+        else:
+            censor = pd.Series(float(end), index=sub.index)
+            how = f"at-risk patients; no new onset censored at day {end}"
+        specs[lin] = (sub, sub[f"{lin}_onset_day"], _flag(sub, f"{lin}_new_onset"), censor, how)
+    rows, curves = [], []
+    for outcome, (sub, onset, event, censor, how) in specs.items():
+        if len(sub) == 0:
+            continue
+        time, ev = _time_event(onset, event, censor, start, end)
+        curve = _curve(time, ev, start, end)
+        scale = 100.0
+        est = curve["cumulative_incidence"].to_numpy(float) * scale
+        method = f"{curve['method'].iloc[0]}; {how}; percent" if len(curve) else how
+        curves.append(pd.DataFrame({"outcome": outcome, "day": curve["day"].to_numpy(),
+                                    "cumulative_incidence": est,
+                                    "n_at_risk": curve["n_at_risk"].to_numpy(),
+                                    "method": method}))
+        value = est[curve["day"].to_numpy() <= end][-1] if len(curve) else np.nan
+        rows.append(stat_row("cumulative_incidence", "cumulative_incidence", value,
+                             outcome=outcome, level=f"day{end}", n=len(time), method=method))
+    curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["outcome", "day", "cumulative_incidence", "n_at_risk", "method"])
+    return stat_frame(rows), curve
+
+
+def format_curve(curve: pd.DataFrame) -> pd.DataFrame:
+    """Wide per-day table: day, then cumulative incidence (%) and n at risk per outcome."""
+    out = None
+    for outcome, sub in curve.groupby("outcome", sort=False):
+        part = sub.set_index("day")[["cumulative_incidence", "n_at_risk"]].rename(columns={
+            "cumulative_incidence": f"{LABEL.get(outcome, outcome)} cumulative incidence, %",
+            "n_at_risk": f"{LABEL.get(outcome, outcome)} n at risk"})
+        part.iloc[:, 0] = part.iloc[:, 0].round(2)
+        out = part if out is None else out.join(part, how="outer")
+    return pd.DataFrame() if out is None else out.reset_index()
+
+
+def incidence_results(patients: pd.DataFrame, study: Mapping,
+                  labs: pd.DataFrame | None = None) -> dict:
+    """Every statistic of the family plus the printed tables and the curve."""
+    phase = incidence_phase(patients, study)
+    onset = incidence_new_onset(patients, study)
+    ci_stats, curve = cumulative_incidence(patients, study, labs)
+    stats = stat_frame(pd.concat([phase, onset, ci_stats], ignore_index=True))
+    return {"stats": stats, "curve": curve,
+            "tables": {"fig1b_incidence_phase": format_incidence_phase(stats),
+                       "fig1c_new_onset": format_new_onset(stats),
+                       "fig1d_cumulative_incidence": format_curve(curve)}}

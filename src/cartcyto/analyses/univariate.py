@@ -1,0 +1,193 @@
+"""Univariate factors of new-onset severe cytopenia in Wang 2021 (Supplementary Tables 3-5),
+family ``univariate``.
+
+Population per lineage L: the analysis set's at-risk patients (``<L>_at_risk``: not severe in
+T1/T2, with T3 values), split into ``new_onset`` (``<L>_new_onset`` true) and ``no_severe``.
+Analysis ids ``univariate_sn``, ``univariate_sa``, ``univariate_st``; ``outcome`` is
+``<L>_new_onset`` and ``term`` the factor's column.
+
+* Continuous factors (and the CRS grade, compared as ordinal, as the paper's P = 0.043 / 0.001 /
+  0.001 for "grade of CRS"): rows median/min/max per group (``level`` = group) and one
+  Mann-Whitney row (statistic ``U`` of the new-onset group, ``level`` empty).
+* Categorical factors: rows count/percent per group and category (``level`` =
+  ``<group>:<category>``, booleans as ``true``/``false``; n = the group's non-missing values)
+  and one Pearson chi-square row over the groups x categories table (statistic ``chi2``).
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.analyses.spearman import MARKERS, analysis_set, as_bool
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.stats import describe, tests
+from cartcyto.tables import format_count_percent, format_median_range, format_p
+
+LINEAGES = ("sn", "sa", "st")
+LABEL = {"sn": "SN", "sa": "SA", "st": "ST"}
+GROUP_ORDER = ("new_onset", "no_severe")
+CATEGORICAL = ("sex", "extramedullary", "prior_hsct", "car_target", "toci_or_steroid")
+ORDINAL = ("crs_max_grade",)
+FACTORS = (
+    "age_years", "sex", "bmi", "extramedullary", "prior_chemo_cycles", "prior_hsct", "n_relapses",
+    "bm_blasts_pct", "car_target", "pre_ld_anc", "pre_ld_hb", "pre_ld_plt", "alt", "ast", "gfr",
+    "creatinine", "urea", "uric_acid", "ferritin", "lg_ldh", "crs_max_grade", "crs_onset_day",
+    "crs_peak_day", "crs_recovery_day", "crs_duration_days",
+    *(f"lg_max_{m}" for m in MARKERS), "toci_or_steroid",
+)
+FACTOR_LABEL = {
+    "age_years": "Age, years", "sex": "Gender", "bmi": "BMI, kg/m2",
+    "extramedullary": "Extramedullary disease", "prior_chemo_cycles": "Number of prior chemotherapies",
+    "prior_hsct": "Prior allogeneic HSCT", "n_relapses": "Number of relapses",
+    "bm_blasts_pct": "Bone marrow tumor burden, %", "car_target": "Targets of CAR-T cell",
+    "pre_ld_anc": "Pre-lymphodepletion ANC, x10^9/L", "pre_ld_hb": "Pre-lymphodepletion Hb, g/L",
+    "pre_ld_plt": "Pre-lymphodepletion PLT, x10^9/L", "alt": "ALT, U/L", "ast": "AST, U/L",
+    "gfr": "GFR, ml/min", "creatinine": "Serum creatinine, umol/L", "urea": "Serum urea, mmol/L",
+    "uric_acid": "Serum uric acid, umol/L", "ferritin": "Baseline ferritin, ng/mL",
+    "lg_ldh": "Baseline lg LDH", "crs_max_grade": "Grade of CRS", "crs_onset_day": "Time to CRS onset, days",
+    "crs_peak_day": "Time to CRS peak, days", "crs_recovery_day": "Time to CRS recovery, days",
+    "crs_duration_days": "Duration of CRS, days", "toci_or_steroid": "Tocilizumab/corticosteroids",
+    "lg_max_il2": "Max lg IL-2", "lg_max_il4": "Max lg IL-4", "lg_max_il6": "Max lg IL-6",
+    "lg_max_il10": "Max lg IL-10", "lg_max_ifng": "Max lg IFN-γ", "lg_max_tnfa": "Max lg TNF-α",
+    "lg_max_il17": "Max lg IL-17", "lg_max_ferritin": "Max lg ferritin",
+    "lg_max_ddimer": "Max lg D-dimer", "lg_max_crp": "Max lg CRP",
+}
+LEVEL_LABEL = {"M": "Male", "F": "Female", "true": "Yes", "false": "No"}
+CATEGORY_ORDER = {"sex": ["M", "F"], "car_target": ["CD19", "CD22", "CD19-CD22"]}
+
+
+def _flag(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series(False, index=df.index)
+    return as_bool(df[column]).fillna(False).astype(bool)
+
+
+def _categories(s: pd.Series, term: str) -> tuple[pd.Series, list[str]]:
+    """The factor as category strings (<NA> missing) and its category order."""
+    b = as_bool(s)
+    if b.notna().sum() == s.notna().sum() and s.notna().any():  # a boolean column
+        return b.map({True: "true", False: "false"}).astype("object"), ["true", "false"]
+    cat = s.astype("string").str.strip().astype("object").where(s.notna())
+    seen = sorted(str(v) for v in cat.dropna().unique())
+    order = [c for c in CATEGORY_ORDER.get(term, []) if c in seen]
+    return cat, order + [c for c in seen if c not in order]
+
+
+def univariate_lineage(patients: pd.DataFrame, lin: str, study: Mapping,
+                       factors=FACTORS) -> pd.DataFrame:
+    """Statistics rows of one lineage's univariate table (absent factor columns are skipped)."""
+    convention = study["conventions"]
+    analysis, outcome = f"univariate_{lin}", f"{lin}_new_onset"
+    df = analysis_set(patients)
+    df = df[_flag(df, f"{lin}_at_risk")]
+    new = _flag(df, outcome)
+    grp = {"new_onset": df[new], "no_severe": df[~new]}
+    rows = []
+    for term in factors:
+        if term not in df.columns:
+            continue
+        if term in CATEGORICAL:
+            rows += _categorical(grp, term, analysis, outcome, convention)
+            continue
+        for level, sub in grp.items():
+            res = describe.median_range(pd.to_numeric(sub[term], errors="coerce"))
+            for r in res.itertuples(index=False):
+                rows.append(stat_row(analysis, r.statistic, r.estimate, outcome=outcome, term=term,
+                                     level=level, n=r.n, method=r.method))
+        x, y = (pd.to_numeric(grp[g][term], errors="coerce") for g in GROUP_ORDER)
+        res = tests.mann_whitney(x, y, convention=convention).iloc[0]
+        how = " (grade as ordinal)" if term in ORDINAL else ""
+        rows.append(stat_row(analysis, "U", res["estimate"], outcome=outcome, term=term,
+                             p_value=res["p_value"], n=res["n"],
+                             method=f"{res['method']}; U of new-onset vs no severe "
+                                    f"cytopenia among at-risk patients{how}"))
+    return stat_frame(rows)
+
+
+def _categorical(grp: dict, term: str, analysis: str, outcome: str, convention: str) -> list:
+    cats = {g: _categories(sub[term], term) for g, sub in grp.items()}
+    order: list[str] = []
+    for _, levels in cats.values():
+        order += [c for c in levels if c not in order]
+    rows, table = [], []
+    for g in GROUP_ORDER:
+        s = cats[g][0]
+        n = int(s.notna().sum())
+        counts = []
+        for c in order:
+            res = describe.count_percent((s == c).where(s.notna()))
+            count = int(res.loc[res["statistic"] == "count", "estimate"].iloc[0])
+            counts.append(count)
+            for r in res.itertuples(index=False):
+                rows.append(stat_row(analysis, r.statistic, r.estimate, outcome=outcome, term=term,
+                                     level=f"{g}:{c}", n=n, method=r.method))
+        table.append(counts)
+    table = np.asarray(table, dtype=float)
+    keep = table.sum(axis=0) > 0  # categories seen in no group add nothing
+    res = tests.chi_square(table[:, keep] if keep.any() else table, convention=convention).iloc[0]
+    rows.append(stat_row(analysis, "chi2", res["estimate"], outcome=outcome, term=term,
+                         p_value=res["p_value"], n=res["n"],
+                         method=f"{res['method']}, two-sided; new-onset vs no severe cytopenia "
+                                "x categories among at-risk patients"))
+    return rows
+
+
+def univariate(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    """Supp. Tables 3-5: rows of ``univariate_sn``, ``univariate_sa``, ``univariate_st``."""
+    return stat_frame(pd.concat([univariate_lineage(patients, lin, study) for lin in LINEAGES],
+                                ignore_index=True))
+
+
+def format_univariate(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
+    """Printed Supp. Table 3/4/5 of lineage ``lin``, drawn from its statistics rows."""
+    analysis = f"univariate_{lin}"
+    sub = stats[stats["analysis"] == analysis]
+    st = sub.set_index(["term", "level", "statistic"])
+    group_n = {}
+    for g in GROUP_ORDER:
+        cnt = sub[(sub["statistic"] == "count") & sub["level"].str.startswith(f"{g}:")]
+        med = sub[(sub["statistic"] == "median") & (sub["level"] == g)]
+        group_n[g] = int(max(cnt["n"].max() if len(cnt) else 0, med["n"].max() if len(med) else 0))
+    head = {"new_onset": f"New-onset {LABEL[lin]} (n={group_n['new_onset']})",
+            "no_severe": f"No severe {LABEL[lin]} (n={group_n['no_severe']})"}
+    out = []
+    for term in dict.fromkeys(sub["term"]):
+        label = FACTOR_LABEL.get(term, term)
+        if (term, "", "U") in st.index:
+            test = st.loc[(term, "", "U")]
+            line = {"Factor": label}
+            for g in GROUP_ORDER:
+                vals = [st.loc[(term, g, s), "estimate"] if (term, g, s) in st.index else np.nan
+                        for s in ("median", "min", "max")]
+                line[head[g]] = format_median_range(*vals, decimals=2)
+            out.append({**line, "P": format_p(test["p_value"]), "Test": "Mann-Whitney U"})
+            continue
+        test = st.loc[(term, "", "chi2")]
+        levels = list(dict.fromkeys(lv.split(":", 1)[1] for lv in
+                                    sub.loc[(sub["term"] == term) & (sub["statistic"] == "count"), "level"]))
+        shown = ["true"] if set(levels) <= {"true", "false"} else levels
+        lines = []
+        for c in shown:
+            line = {"Factor": label if shown == ["true"] else f"  {LEVEL_LABEL.get(c, c)}"}
+            for g in GROUP_ORDER:
+                key = (term, f"{g}:{c}")
+                line[head[g]] = format_count_percent(st.loc[key + ("count",), "estimate"],
+                                                     st.loc[key + ("percent",), "estimate"])
+            lines.append(line)
+        p = {"P": format_p(test["p_value"]), "Test": "Pearson chi-square"}
+        if shown == ["true"]:
+            out.append({**lines[0], **p})
+        else:
+            out.append({"Factor": label, **{head[g]: "" for g in GROUP_ORDER}, **p})
+            out += [{**ln, "P": "", "Test": ""} for ln in lines]
+    return pd.DataFrame(out, columns=["Factor", head["new_onset"], head["no_severe"], "P", "Test"])
+
+
+def univariate_results(patients: pd.DataFrame, study: Mapping) -> dict:
+    """Every statistic of the family plus one printed table per lineage."""
+    stats = univariate(patients, study)
+    return {"stats": stats,
+            "tables": {f"supp_table{3 + i}_univariate_{lin}": format_univariate(stats, lin)
+                       for i, lin in enumerate(LINEAGES)}}
