@@ -1,0 +1,292 @@
+"""Read a cohort folder (contract section 1) into normalised DataFrames, refusing bad input (section 5).
+
+Each table is read as text first (`cartcyto.validate.read_table_text`), so that an offending cell can
+be reported by file line and patient_id, then checked and converted column by column with vectorised
+kernels. Input files are only ever read.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cartcyto.errors import CohortError
+from cartcyto.validate import (
+    RawTable, as_numpy_mask, check_no_dates, check_no_repeated_header, check_patient_ids,
+    check_required_columns, is_boolean_column, is_missing, is_number_column, parse_booleans, parse_codes,
+    parse_numbers, read_table_text, text_values,
+)
+
+COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
+REQUIRED_TABLES = ("patients", "labs")
+FORMATS = ("csv", "parquet")
+
+REQUIRED_COLUMNS = {
+    "patients": ("patient_id", "sex", "age_years"),
+    "labs": ("patient_id", "day", "test", "value"),
+    "crs": ("patient_id", "day", "crs_grade"),
+    "markers": ("patient_id", "day", "marker", "value"),
+    "treatments": ("patient_id", "day", "treatment"),
+}
+# Output columns and dtypes of the long tables (also the empty frame of an absent optional file).
+LONG_TABLE_DTYPES = {
+    "labs": {"patient_id": object, "day": "int64", "test": object, "value": "float64"},
+    "crs": {"patient_id": object, "day": "int64", "crs_grade": "int64", "icans_grade": "float64"},
+    "markers": {"patient_id": object, "day": "int64", "marker": object, "value": "float64", "unit": object},
+    "treatments": {"patient_id": object, "day": "int64", "treatment": object, "dose": "float64"},
+}
+KNOWN_NAMES = {
+    "labs.test": ("anc", "hb", "plt"),
+    "markers.marker": ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp"),
+    "treatments.treatment": ("gcsf", "prbc", "platelets", "tocilizumab", "corticosteroid"),
+}
+MARKER_DEFAULT_UNITS = dict({m: "pg/mL" for m in ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17")},
+                            ferritin="ng/mL", ddimer="mg/L", crp="mg/L")
+# Lab units, compared lower-case without blanks ('µ'/'μ' read as 'u', '×' as 'x'): factor to canonical.
+COUNT_UNIT_FACTORS = dict({u: 1.0 for u in ("10^9/l", "x10^9/l", "10*9/l", "x10*9/l", "g/l")},
+                          **{"/ul": 1e-3, "cells/ul": 1e-3})
+HB_UNIT_FACTORS = {"g/l": 1.0, "g/dl": 10.0}
+LAB_UNIT_FACTORS = {"anc": COUNT_UNIT_FACTORS, "plt": COUNT_UNIT_FACTORS, "hb": HB_UNIT_FACTORS}
+
+SEX_CODES = {"m": "M", "f": "F", "male": "M", "female": "F"}
+RESPONSE_CODES = {"cr": "CR", "cri": "CRi", "nr": "NR", "withdrawn": "withdrawn", "ne": "NE"}
+PATIENT_BOOLEANS = ("hemorrhage", "infection", "nrm", "extramedullary", "prior_hsct")
+PATIENT_TEXT = ("car_target",)
+PATIENT_DAYS = ("ld_start_day", "ld_end_day", "last_followup_day", "death_day", "relapse_day", "scb_day",
+                "crs_onset_day", "crs_peak_day", "crs_recovery_day")
+NON_NEGATIVE = ("bmi", "prior_chemo_cycles", "months_hsct_to_cart", "n_relapses", "ldh", "ferritin", "alt",
+                "ast", "gfr", "creatinine", "urea", "uric_acid", "los_days", "cost_total", "cost_drug",
+                "cost_lab", "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "scb_cd34_per_kg",
+                "scb_cd3_per_kg")
+# name -> (low, high, integer, rule) for patients' number columns
+PATIENT_NUMBERS = {
+    **{c: (0, None, False, ">= 0") for c in NON_NEGATIVE},
+    **{c: (None, None, True, "an integer") for c in PATIENT_DAYS},
+    "ld_start_day": (None, -1, True, "a negative integer (before the infusion)"),
+    "ld_end_day": (None, -1, True, "a negative integer (before the infusion)"),
+    "age_years": (0, 120, False, "between 0 and 120"),
+    "bm_blasts_pct": (0, 100, False, "between 0 and 100"),
+    "crs_max_grade": (0, 4, True, "an integer grade between 0 and 4"),
+}
+PATIENT_ORDER = ("patient_id", "sex", "age_years", "response_d28", "ld_start_day", "ld_end_day", "bmi",
+                 "extramedullary", "prior_chemo_cycles", "prior_hsct", "months_hsct_to_cart", "n_relapses",
+                 "bm_blasts_pct", "car_target", "ldh", "ferritin", "alt", "ast", "gfr", "creatinine", "urea",
+                 "uric_acid", "hemorrhage", "infection", "nrm", "los_days", "cost_total", "cost_drug",
+                 "cost_lab", "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "last_followup_day",
+                 "death_day", "relapse_day", "scb_day", "scb_cd34_per_kg", "scb_cd3_per_kg", "crs_max_grade",
+                 "crs_onset_day", "crs_peak_day", "crs_recovery_day")
+
+
+@dataclass
+class Cohort:
+    """The normalised tables of one cohort (see docs/architecture.md for every column)."""
+
+    patients: pd.DataFrame
+    labs: pd.DataFrame
+    crs: pd.DataFrame
+    markers: pd.DataFrame
+    treatments: pd.DataFrame
+    unknown_names: dict[str, list[str]] = field(default_factory=dict)
+
+
+def table_paths(folder) -> dict[str, str]:
+    """``{table: path}`` of the table files present; both formats of one table is an error."""
+    found = {}
+    for table in COHORT_TABLES:
+        present = [os.path.join(str(folder), f"{table}.{fmt}") for fmt in FORMATS]
+        present = [p for p in present if os.path.isfile(p)]
+        if len(present) > 1:
+            raise CohortError(present[0], None, f"the table '{table}' is given twice ({' and '.join(present)})",
+                              f"keep one of {table}.csv and {table}.parquet and remove the other")
+        if present:
+            found[table] = present[0]
+    return found
+
+
+def cohort_files(folder) -> list[str]:
+    """Sorted paths of the existing ``<table>.csv`` / ``<table>.parquet`` files of a cohort folder."""
+    return sorted(table_paths(folder).values())
+
+
+def read_cohort(folder, study: dict | None = None) -> Cohort:
+    """Read, check and normalise a cohort folder; raise `CohortError` on any contract violation.
+
+    ``study`` is the resolved study dict; ``study["lymphodepletion"]`` gives the ``start_day`` and
+    ``end_day`` used where patients have no ld_start_day / ld_end_day (default -4 and -2).
+    """
+    if not os.path.isdir(str(folder)):
+        raise CohortError(str(folder), None, "the cohort folder does not exist",
+                          "create the folder with patients.csv and labs.csv, or point the study's cohort at it")
+    paths = table_paths(folder)
+    for table in REQUIRED_TABLES:
+        if table not in paths:
+            raise CohortError(os.path.join(str(folder), f"{table}.csv"), None, f"the required table '{table}' "
+                              "is missing", f"add {table}.csv (or {table}.parquet) with at least the columns "
+                              f"{', '.join(REQUIRED_COLUMNS[table])}")
+    ld = (study or {}).get("lymphodepletion") or {}
+    patients_raw = _read(paths["patients"], "patients")
+    patients = normalise_patients(patients_raw, ld.get("start_day", -4), ld.get("end_day", -2))
+    known_ids = pa.array(patients["patient_id"].tolist(), pa.string())
+    frames, unknown = {"patients": patients}, {}
+    for table in COHORT_TABLES[1:]:
+        if table not in paths:
+            frames[table] = empty_long_table(table)
+            continue
+        raw = _read(paths[table], table)
+        check_patient_ids(raw, known=known_ids, known_file=os.path.basename(paths["patients"]))
+        frames[table], names = LONG_TABLE_NORMALISERS[table](raw)
+        unknown.update(names)
+    return Cohort(**frames, unknown_names=unknown)
+
+
+def _read(path: str, table: str) -> RawTable:
+    raw = read_table_text(path, allow_empty=table not in REQUIRED_TABLES)
+    check_no_repeated_header(raw)
+    check_no_dates(raw)
+    check_required_columns(raw, REQUIRED_COLUMNS[table])
+    if table == "patients":
+        check_patient_ids(raw, unique=True)
+    return raw
+
+
+def empty_long_table(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in LONG_TABLE_DTYPES[table].items()})
+
+
+# ---------------------------------------------------------------- patients
+
+def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int) -> pd.DataFrame:
+    """One row per patient: typed columns in contract order, then further columns as given."""
+    sex_fix = "write M or F for every patient"
+    out = {"patient_id": text_values(raw.columns["patient_id"]),
+           "sex": parse_codes(raw, "sex", SEX_CODES, required=True, fix=sex_fix)}
+    for name in raw.columns:
+        if name in out:
+            continue
+        if name == "response_d28":
+            out[name] = parse_codes(raw, name, RESPONSE_CODES, fix="use CR, CRi, NR, withdrawn or NE, "
+                                    "or leave the cell empty when unknown")
+        elif name in PATIENT_BOOLEANS or (name not in PATIENT_NUMBERS and name not in PATIENT_TEXT
+                                          and is_boolean_column(raw, name)):
+            out[name] = parse_booleans(raw, name)
+        elif name in PATIENT_NUMBERS:
+            low, high, integer, rule = PATIENT_NUMBERS[name]
+            out[name] = parse_numbers(raw, name, low=low, high=high, integer=integer, rule=rule)
+        elif name not in PATIENT_TEXT and is_number_column(raw, name):
+            out[name] = parse_numbers(raw, name)
+        else:
+            out[name] = text_values(raw.columns[name])
+    for name, default in (("ld_start_day", ld_start_default), ("ld_end_day", ld_end_default)):
+        values = out.get(name, np.full(raw.n_rows, np.nan))
+        out[name] = np.where(np.isnan(values), float(default), values)
+    after = out["ld_start_day"] > out["ld_end_day"]
+    if after.any():
+        raise raw.error("ld_start_day", after, "lymphodepletion starts after it ends (ld_start_day > ld_end_day, "
+                        "after filling the study defaults where missing)",
+                        "correct ld_start_day / ld_end_day so that the start is not after the end")
+    order = [c for c in PATIENT_ORDER if c in out] + [c for c in out if c not in PATIENT_ORDER]
+    return pd.DataFrame({c: out[c] for c in order})
+
+
+# ---------------------------------------------------------------- long tables
+
+def _ids_and_days(raw: RawTable) -> dict:
+    return {"patient_id": text_values(raw.columns["patient_id"]),
+            "day": parse_numbers(raw, "day", required=True, integer=True).astype("int64")}
+
+
+def _names(raw: RawTable, column: str, key: str) -> tuple[pa.ChunkedArray, dict[str, list[str]]]:
+    """Lower-case names of a name column (none may be empty) and those outside the known list."""
+    names = pc.utf8_lower(raw.columns[column])
+    empty = is_missing(names)
+    if empty.any():
+        raise raw.error(column, empty, f"{column} is empty", f"give the {column} name on every row")
+    unknown = pc.filter(pc.unique(names), pc.invert(pc.is_in(pc.unique(names), value_set=pa.array(KNOWN_NAMES[key]))))
+    return names, ({key: sorted(unknown.to_pylist())} if len(unknown) else {})
+
+
+def _carried(raw: RawTable, out: dict, table: str) -> pd.DataFrame:
+    """The frame of ``out`` followed by the file's further columns, carried as text (labs' unit dropped)."""
+    done = set(LONG_TABLE_DTYPES[table]) | ({"unit"} if table == "labs" else set())
+    extra = {c: text_values(raw.columns[c]) for c in raw.columns if c not in done}
+    frame = pd.DataFrame(dict(out, **extra))
+    return frame.astype(LONG_TABLE_DTYPES[table])
+
+
+def _unit_key(unit: pa.ChunkedArray) -> pa.ChunkedArray:
+    key = pc.utf8_lower(pc.replace_substring_regex(unit, r"\s+", ""))
+    key = pc.replace_substring(pc.replace_substring(key, "µ", "u"), "μ", "u")
+    return pc.replace_substring(key, "×", "x")
+
+
+def normalise_labs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
+    """labs: value converted to canonical units (anc/plt 10^9/L, hb g/L); the unit column dropped."""
+    out = _ids_and_days(raw)
+    tests, unknown = _names(raw, "test", "labs.test")
+    values = parse_numbers(raw, "value", required=True, low=0, rule=">= 0 (counts cannot be negative)")
+    factor = np.ones(raw.n_rows)
+    if "unit" in raw.columns:
+        unit = _unit_key(raw.columns["unit"])
+        has_unit = ~is_missing(unit)
+        bad = np.zeros(raw.n_rows, dtype=bool)
+        for test, factors in LAB_UNIT_FACTORS.items():
+            rows = as_numpy_mask(pc.equal(tests, test)) & has_unit
+            for key, f in factors.items():
+                factor[rows & as_numpy_mask(pc.equal(unit, key))] = f
+            bad |= rows & ~as_numpy_mask(pc.is_in(unit, value_set=pa.array(list(factors))))
+        if bad.any():
+            raise raw.error("unit", bad, f"unknown unit ({raw.examples('unit', bad)})",
+                            "give anc and plt in 10^9/L or /uL and hb in g/L or g/dL "
+                            "(an empty unit means 10^9/L for anc/plt and g/L for hb)")
+    out.update(test=text_values(tests), value=values * factor)
+    return _carried(raw, out, "labs"), unknown
+
+
+def normalise_crs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
+    out = _ids_and_days(raw)
+    rule = "an integer grade between 0 and 4"
+    out["crs_grade"] = parse_numbers(raw, "crs_grade", required=True, integer=True, low=0, high=4, rule=rule)
+    out["icans_grade"] = (parse_numbers(raw, "icans_grade", integer=True, low=0, high=4, rule=rule)
+                          if "icans_grade" in raw.columns else np.full(raw.n_rows, np.nan))
+    return _carried(raw, out, "crs"), {}
+
+
+def normalise_markers(raw: RawTable) -> tuple[pd.DataFrame, dict]:
+    """markers: values > 0 (they are log10-transformed); one unit per marker, recorded not converted."""
+    out = _ids_and_days(raw)
+    names, unknown = _names(raw, "marker", "markers.marker")
+    out["value"] = parse_numbers(raw, "value", required=True, low=0, strict_low=True,
+                                 rule="> 0 (markers are log10-transformed)")
+    marker = text_values(names)
+    unit = text_values(raw.columns["unit"]) if "unit" in raw.columns else np.full(raw.n_rows, np.nan, object)
+    default = pd.Series(marker).map(MARKER_DEFAULT_UNITS).to_numpy(object)
+    unit = np.where(pd.isna(unit), default, unit)
+    pairs = pd.DataFrame({"marker": marker, "key": pd.Series(unit).str.replace(r"\s+", "", regex=True).str.lower()})
+    counts = pairs.dropna().drop_duplicates().groupby("marker")["key"].nunique()
+    mixed = counts.index[counts > 1]
+    if len(mixed):
+        first = pairs[pairs["marker"] == mixed[0]]
+        usual = first["key"].mode().iloc[0]
+        bad = ((pairs["marker"] == mixed[0]) & (pairs["key"] != usual)).to_numpy()
+        raise raw.error("unit", bad, f"the marker '{mixed[0]}' is given in more than one unit "
+                        f"({', '.join(sorted(first['key'].dropna().unique()))})",
+                        f"convert every {mixed[0]} value to one unit (rows in the less common unit shown)")
+    out.update(marker=marker, unit=unit)
+    return _carried(raw, out, "markers"), unknown
+
+
+def normalise_treatments(raw: RawTable) -> tuple[pd.DataFrame, dict]:
+    out = _ids_and_days(raw)
+    names, unknown = _names(raw, "treatment", "treatments.treatment")
+    out["treatment"] = text_values(names)
+    out["dose"] = (parse_numbers(raw, "dose", low=0, rule=">= 0") if "dose" in raw.columns
+                   else np.full(raw.n_rows, np.nan))
+    return _carried(raw, out, "treatments"), unknown
+
+
+LONG_TABLE_NORMALISERS = {"labs": normalise_labs, "crs": normalise_crs, "markers": normalise_markers,
+                          "treatments": normalise_treatments}
