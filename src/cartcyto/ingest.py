@@ -270,7 +270,7 @@ def normalise_markers(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     mixed = counts.index[counts > 1]
     if len(mixed):
         first = pairs[pairs["marker"] == mixed[0]]
-        usual = first["key"].mode().iloc[0]
+        usual = first["key"].value_counts(sort=False).idxmax()  # most rows; ties: first seen
         bad = ((pairs["marker"] == mixed[0]) & (pairs["key"] != usual)).to_numpy()
         raise raw.error("unit", bad, f"the marker '{mixed[0]}' is given in more than one unit "
                         f"({', '.join(sorted(first['key'].dropna().unique()))})",

@@ -113,7 +113,7 @@ def check_header(file: str, names: list[str]) -> None:
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
         sep = "semicolons" if ";" in names[0] else "tabs"
         raise CohortError(file, None, f"the file is separated by {sep}, not commas (one column read: "
-                          f"{names[0][:60]!r})", "save the file as CSV with commas between the columns")
+                          f"{names[0][:60]!r})", "use commas between the columns (save as 'CSV, comma-separated')")
     seen = set()
     for name in names:
         if name and name in seen:
