@@ -85,7 +85,8 @@ def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
 
 def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
     """Printed Figure 1B numbers: lineage x phase n (%) and the pairwise P values."""
-    st = stats.set_index(["analysis", "outcome", "level", "statistic"])
+    sub = stats[stats["analysis"].isin(["incidence_phase", "incidence_phase_test"])]
+    st = sub.set_index(["analysis", "outcome", "level", "statistic"]).sort_index()
     out = []
     for lin in LINEAGES:
         line = {"Severe cytopenia": LABEL[lin]}
@@ -132,7 +133,8 @@ def incidence_new_onset(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
 
 def format_new_onset(stats: pd.DataFrame) -> pd.DataFrame:
     """Printed Figure 1C numbers: baseline severe, at risk, new onset n/N (%)."""
-    st = stats.set_index(["analysis", "outcome", "statistic"])
+    sub = stats[stats["analysis"].isin(["incidence_new_onset", "incidence_baseline"])]
+    st = sub.set_index(["analysis", "outcome", "statistic"]).sort_index()
     out = []
     for lin in LINEAGES:
         if ("incidence_new_onset", lin, "count") not in st.index:
@@ -164,9 +166,9 @@ def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: in
     """Event time within [start, end]; events after ``end`` become censored at ``end``."""
     onset = pd.to_numeric(onset, errors="coerce")
     event = event & onset.notna() & (onset <= end)
-    time = onset.where(event, censor.clip(upper=end)).clip(lower=start)
+    time = onset.where(event, censor.clip(upper=end)).clip(lower=max(start, 0))
     keep = time.notna()
-    return time[keep].to_numpy(float), event[keep].to_numpy(bool)
+    return time[keep].to_numpy(float), event[keep].to_numpy(float)
 
 
 def _curve(time, event, start: int, end: int) -> pd.DataFrame:
