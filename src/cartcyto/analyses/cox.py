@@ -1,0 +1,190 @@
+"""Figure 5 of Wang 2021: multivariable Cox models of recovery from new-onset severe cytopenia.
+
+For each lineage L (sn, sa, st): time ``L_duration_days``, event ``L_recovered``, among the
+analysis-set patients with a new-onset episode (``L_new_onset`` true) and every covariate present
+(complete cases; the number dropped is stated in ``method``). Covariates come from
+``study["cox"]["covariates"][L]`` (the published sets by default); ties from
+``study["cox"]["ties"]`` or, when null, the convention (spss: Breslow, r: Efron).
+
+Rows (analysis ``cox_recovery``): outcome ``L_duration_days``, term = covariate, statistic "HR",
+estimate, Wald 95% CI, Wald p, n = patients in the model; ``method`` is the one of
+:func:`cartcyto.stats.survival.cox_ph` plus the event column, the number of events and dropped
+patients.
+
+Optional (``study["cox"]["stepwise"]``, off by default): SPSS "Backward: LR" selection. Every
+candidate (``study["cox"]["stepwise_candidates"][L]`` or :data:`CANDIDATES`) is first fitted
+alone (rows ``cox_recovery_univariate``); those with p < ``stepwise_p_enter`` (default 0.05)
+enter a full model, fitted on the patients complete for all of them, and the term whose removal
+gives the largest likelihood-ratio p is removed while that p exceeds ``stepwise_p_remove``
+(SPSS default 0.10). The final model is refitted on its own complete cases and reported as
+``cox_recovery``; each step is logged in ``method``.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.duration.hazard_regression import PHReg
+
+from cartcyto.analyses.spearman import (CRS_TIMES, LABELS, LINEAGES, analysis_set, as_bool,
+                                        as_number, marker_terms)
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.stats import survival
+
+ANALYSIS = "cox_recovery"
+UNIVARIATE_ANALYSIS = "cox_recovery_univariate"
+DEFAULT_COVARIATES = {
+    "sn": ["lg_max_ddimer", "crs_peak_day", "bm_blasts_pct", "toci_or_steroid"],
+    "sa": ["lg_max_il10", "crs_recovery_day"],
+    "st": ["lg_max_ferritin"],
+}
+CANDIDATES = (*CRS_TIMES, "crs_max_grade", "toci_or_steroid", "bm_blasts_pct", "lg_ldh")
+"""Default stepwise candidates (plus every ``lg_max_<marker>`` present)."""
+ITEM = {"sn": "Recovery of severe neutropenia", "sa": "Recovery of severe anemia",
+        "st": "Recovery of severe thrombocytopenia"}
+
+
+def cox_options(study: Mapping) -> dict:
+    """The study's Cox settings with defaults filled in; ``ties`` resolved from the convention."""
+    cox = dict(study.get("cox") or {})
+    ties = cox.get("ties") or survival.ties_for(study["conventions"])
+    return {
+        "ties": ties,
+        "covariates": {**DEFAULT_COVARIATES, **(cox.get("covariates") or {})},
+        "stepwise": bool(cox.get("stepwise", False)),
+        "p_remove": float(cox.get("stepwise_p_remove", 0.10)),
+        "p_enter": float(cox.get("stepwise_p_enter", 0.05)),
+        "candidates": cox.get("stepwise_candidates") or {},
+    }
+
+
+def new_onset_frame(patients: pd.DataFrame, lineage: str) -> pd.DataFrame:
+    """Analysis-set patients with a new-onset severe episode of ``lineage``."""
+    df = analysis_set(patients)
+    return df[as_bool(df[f"{lineage}_new_onset"]).fillna(False).to_numpy(bool)]
+
+
+def model_frame(cohort: pd.DataFrame, lineage: str, covariates: Sequence[str]
+                ) -> tuple[pd.DataFrame, int]:
+    """Numeric (duration, event, covariates) complete cases; returns (frame, number dropped)."""
+    duration, event = f"{lineage}_duration_days", f"{lineage}_recovered"
+    missing = [c for c in [duration, event, *covariates] if c not in cohort.columns]
+    if missing:
+        raise ValueError(f"Cox model of {lineage}: derived patients table has no column(s) "
+                         f"{missing}; check study['cox']['covariates']['{lineage}']")
+    cols = [duration, event, *covariates]
+    data = pd.DataFrame({c: as_number(cohort[c]) for c in cols}, index=cohort.index)
+    data.insert(0, "patient_id", cohort["patient_id"] if "patient_id" in cohort else cohort.index)
+    complete = data.dropna(subset=cols)
+    return complete, len(data) - len(complete)
+
+
+def _rows(fit: pd.DataFrame, analysis: str, lineage: str, dropped: int, note: str = "") -> list:
+    event = f"{lineage}_recovered"
+    rows = []
+    for r in fit.itertuples():
+        method = f"{r.method}; event = {event}"
+        if "events" in fit.columns and r.events == r.events:
+            method += f" ({int(r.events)} events)"
+        method += f"; new-onset {lineage.upper()} patients of the analysis set"
+        if dropped:
+            method += f", {dropped} with missing covariates dropped"
+        rows.append(stat_row(analysis, "HR", r.estimate, outcome=f"{lineage}_duration_days",
+                             term=r.term, ci_low=r.ci_low, ci_high=r.ci_high,
+                             p_value=r.p_value, n=r.n, method=method + note))
+    return rows
+
+
+def fit_lineage(patients: pd.DataFrame, lineage: str, covariates: Sequence[str], *, ties: str,
+                analysis: str = ANALYSIS, note: str = "") -> pd.DataFrame:
+    """One multivariable Cox model of recovery for ``lineage`` as statistics rows."""
+    data, dropped = model_frame(new_onset_frame(patients, lineage), lineage, covariates)
+    fit = survival.cox_ph(data, f"{lineage}_duration_days", f"{lineage}_recovered",
+                          list(covariates), ties=ties)
+    return stat_frame(_rows(fit, analysis, lineage, dropped, note))
+
+
+def _loglik(data: pd.DataFrame, lineage: str, terms: Sequence[str], ties: str) -> float:
+    """Partial log-likelihood at the MLE (at beta = 0 for the empty model)."""
+    time = data[f"{lineage}_duration_days"].to_numpy(float)
+    status = data[f"{lineage}_recovered"].to_numpy(float)
+    if not terms:
+        model = PHReg(time, np.ones((len(time), 1)), status=status, ties=ties)
+        return float(model.loglike(np.zeros(1)))
+    model = PHReg(time, data[list(terms)].to_numpy(float), status=status, ties=ties)
+    return float(model.fit(disp=False).llf)
+
+
+def backward_lr(data: pd.DataFrame, lineage: str, terms: Sequence[str], *, ties: str,
+                p_remove: float) -> tuple[list[str], list[str]]:
+    """SPSS "Backward: LR" on fixed complete cases: returns (kept terms, step log)."""
+    kept, log = list(terms), []
+    while kept:
+        full = _loglik(data, lineage, kept, ties)
+        lr = {t: 2.0 * (full - _loglik(data, lineage, [k for k in kept if k != t], ties))
+              for t in kept}
+        p = {t: float(sps.chi2.sf(max(v, 0.0), 1)) for t, v in lr.items()}
+        worst = max(kept, key=lambda t: (p[t], -kept.index(t)))
+        if p[worst] <= p_remove:
+            break
+        kept.remove(worst)
+        log.append(f"removed {worst} (LR p={p[worst]:.3g})")
+    return kept, log
+
+
+def stepwise_lineage(patients: pd.DataFrame, lineage: str, opts: Mapping) -> pd.DataFrame:
+    """Univariate screen + backward LR selection + final model for one lineage."""
+    cohort = new_onset_frame(patients, lineage)
+    pool = opts["candidates"].get(lineage) or [*CANDIDATES, *marker_terms(cohort)]
+    pool = [c for c in pool if c in cohort.columns]
+    uni = pd.concat([fit_lineage(patients, lineage, [c], ties=opts["ties"],
+                                 analysis=UNIVARIATE_ANALYSIS) for c in pool], ignore_index=True)
+    entered = uni.loc[uni["p_value"] < opts["p_enter"], "term"].tolist()
+    if not entered:
+        return uni
+    data, _ = model_frame(cohort, lineage, entered)
+    kept, log = backward_lr(data, lineage, entered, ties=opts["ties"], p_remove=opts["p_remove"])
+    if not kept:
+        return uni
+    note = (f"; backward LR selection (p_remove={opts['p_remove']:g}) from univariate factors "
+            f"with p<{opts['p_enter']:g}: {', '.join(entered)}"
+            + (f"; {'; '.join(log)}" if log else ""))
+    final = fit_lineage(patients, lineage, kept, ties=opts["ties"], note=note)
+    return pd.concat([uni, final], ignore_index=True)
+
+
+def cox_recovery(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
+    """Figure 5 statistics rows for every lineage (see the module docstring)."""
+    opts = cox_options(study)
+    parts = []
+    for lineage in LINEAGES:
+        if opts["stepwise"]:
+            parts.append(stepwise_lineage(patients, lineage, opts))
+        elif opts["covariates"].get(lineage):
+            parts.append(fit_lineage(patients, lineage, opts["covariates"][lineage],
+                                     ties=opts["ties"]))
+    return stat_frame(pd.concat(parts, ignore_index=True)) if parts else stat_frame([])
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "" if x != x else f"{x:.{digits}f}"
+
+
+def format_cox(stats: pd.DataFrame, analysis: str = ANALYSIS) -> pd.DataFrame:
+    """Figure 5 table: Items | Factors | Hazard ratio (95% CI) | P value | n."""
+    sub = stats[stats["analysis"] == analysis]
+    lines = []
+    for lineage in LINEAGES:
+        rows = sub[sub["outcome"] == f"{lineage}_duration_days"]
+        for i, r in enumerate(rows.itertuples()):
+            lines.append({
+                "Items": ITEM[lineage] if i == 0 else "",
+                "Factors": LABELS.get(r.term, r.term),
+                "Hazard ratio (95% CI)": f"{_fmt(r.estimate)} ({_fmt(r.ci_low)}-{_fmt(r.ci_high)})",
+                "P value": "<0.001" if r.p_value < 0.001 else _fmt(r.p_value),
+                "n": "" if r.n != r.n else str(int(r.n)),
+            })
+    return pd.DataFrame(lines, columns=["Items", "Factors", "Hazard ratio (95% CI)", "P value",
+                                        "n"])

@@ -1,0 +1,181 @@
+"""Spearman correlations of Wang 2021: Figure 3 (nadir counts vs peak markers) and Figure 4G
+(recovery time / duration of severe cytopenia vs CRS timing and peak markers).
+
+Every correlated pair is one statistics row: ``statistic`` "rho", ``estimate`` Spearman's r,
+``p_value`` two-sided, ``n`` the complete pairs, ``method`` from
+:func:`cartcyto.stats.tests.spearman` (the convention decides the p-value: SPSS t approximation,
+or R ``cor.test`` rules). ``outcome`` is the cytopenia variable, ``term`` the CRS/marker variable,
+both column names of ``derived/patients.csv``.
+
+Population: the analysis set (``in_analysis_set`` true); Figure 4G rows of lineage L only its
+new-onset patients (``L_new_onset``). Each pair uses the patients with both values present
+(pairwise complete): a recovery day exists only for recovered patients and a CRS onset day only
+for patients with CRS. The population is appended to ``method``.
+
+The helpers :func:`as_bool`, :func:`as_number`, :func:`analysis_set` and :data:`LABELS` are
+shared by the other Wang 2021 analysis modules (cox, logistic, supportive).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.stats import tests
+
+LINEAGES = ("sn", "sa", "st")
+MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")
+CRS_TIMES = ("crs_onset_day", "crs_peak_day", "crs_recovery_day", "crs_duration_days")
+
+MARKER_LABELS = {"il2": "IL-2", "il4": "IL-4", "il6": "IL-6", "il10": "IL-10", "ifng": "IFN-γ",
+                 "tnfa": "TNF-α", "il17": "IL-17", "ferritin": "ferritin", "ddimer": "D-dimer",
+                 "crp": "CRP"}
+LABELS = {
+    **{f"lg_max_{m}": f"Max lg {lab}" for m, lab in MARKER_LABELS.items()},
+    "lg_ldh": "Baseline lg LDH",
+    "crs_onset_day": "CRS onset day", "crs_peak_day": "CRS peak day",
+    "crs_recovery_day": "CRS recovery day", "crs_duration_days": "CRS duration",
+    "crs_max_grade": "CRS grade", "bm_blasts_pct": "BM tumor burden, %",
+    "toci_or_steroid": "Tocilizumab/corticosteroids",
+    "sn_nadir_value": "Nadir ANC", "sa_nadir_value": "Nadir Hb", "st_nadir_value": "Nadir PLT",
+    **{f"{lin}_duration_days": f"{lin.upper()} duration" for lin in ("sn", "sa", "st")},
+    **{f"{lin}_recovery_day": f"{lin.upper()} recovery day" for lin in ("sn", "sa", "st")},
+    "los_days": "Length of stay", "cost_total": "Total cost", "cost_drug": "Drug cost",
+    "cost_lab": "Lab test cost", "cost_gcsf": "G-CSF cost", "cost_oxygen": "Oxygen cost",
+    "cost_prbc": "PRBC cost", "cost_platelets": "Platelet cost",
+}
+"""Printed labels of derived/patients.csv columns (tables and figures)."""
+
+NADIR_ANALYSIS = "spearman_nadir_markers"
+RECOVERY_ANALYSIS = "spearman_recovery"
+
+
+def as_bool(s: pd.Series) -> pd.Series:
+    """true/false/1/0/yes/no (str, bool or number) -> pandas ``boolean`` with <NA> for missing."""
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("boolean")
+    mapped = s.astype("string").str.strip().str.lower().map(
+        {"true": True, "1": True, "1.0": True, "yes": True,
+         "false": False, "0": False, "0.0": False, "no": False})
+    return mapped.astype("boolean")
+
+
+def as_number(s: pd.Series) -> pd.Series:
+    """A model column as float: a boolean column (true/false) -> 1/0, else numbers, else NaN."""
+    if s.dtype == bool or str(s.dtype) == "boolean" or s.dtype == object:
+        b = as_bool(s)
+        if s.notna().any() and b.notna().sum() == s.notna().sum():
+            return b.astype("Float64").astype(float)
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def analysis_set(patients: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``derived/patients.csv`` with ``in_analysis_set`` true (missing = excluded)."""
+    if "in_analysis_set" not in patients.columns:
+        raise ValueError("derived patients table has no 'in_analysis_set' column; "
+                         "run the derive rule of this pipeline to produce it")
+    return patients[as_bool(patients["in_analysis_set"]).fillna(False).to_numpy(bool)]
+
+
+def marker_terms(patients: pd.DataFrame, markers: Iterable[str] = MARKERS) -> list[str]:
+    """``lg_max_<marker>`` columns present in ``patients`` with at least one value, in order."""
+    cols = [f"lg_max_{m}" for m in markers]
+    return [c for c in cols if c in patients.columns
+            and pd.to_numeric(patients[c], errors="coerce").notna().any()]
+
+
+def spearman_pairs(df: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], *,
+                   analysis: str, convention: str, population: Mapping[str, pd.Series] | None = None,
+                   note: str = "analysis set, pairwise complete") -> pd.DataFrame:
+    """Spearman rho of every ``outcome`` x ``term`` pair of ``df`` (pairwise complete).
+
+    ``population`` optionally maps an outcome to a boolean mask of ``df`` rows that enter its
+    correlations (e.g. new-onset patients of that lineage) and ``note`` (a string, or a mapping
+    outcome -> string) names the population; it is appended to the test's ``method``. Rows
+    follow ``outcomes`` then ``terms`` order; absent columns are skipped.
+    """
+    rows = []
+    for outcome in outcomes:
+        if outcome not in df.columns:
+            continue
+        sub = df if population is None or outcome not in population else df[population[outcome]]
+        y = pd.to_numeric(sub[outcome], errors="coerce").to_numpy(float)
+        who = note.get(outcome, "") if isinstance(note, Mapping) else note
+        for term in terms:
+            if term not in sub.columns:
+                continue
+            x = pd.to_numeric(sub[term], errors="coerce").to_numpy(float)
+            res = tests.spearman(x, y, convention=convention).iloc[0]
+            rows.append(stat_row(analysis, "rho", res["estimate"], outcome=outcome, term=term,
+                                 p_value=res["p_value"], n=res["n"],
+                                 method=f"{res['method']}; {who}" if who else res["method"]))
+    return stat_frame(rows)
+
+
+def nadir_markers(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
+    """Figure 3: nadir ANC, Hb, PLT after infusion (``<L>_nadir_value``) vs each ``lg_max_<m>``."""
+    df = analysis_set(patients)
+    return spearman_pairs(df, [f"{lin}_nadir_value" for lin in LINEAGES], marker_terms(df),
+                          analysis=NADIR_ANALYSIS, convention=convention)
+
+
+def recovery_terms(patients: pd.DataFrame) -> list[str]:
+    """Figure 4G columns: CRS onset/peak/recovery/duration, peak markers, baseline lg LDH."""
+    terms = [c for c in CRS_TIMES if c in patients.columns] + marker_terms(patients)
+    return terms + (["lg_ldh"] if "lg_ldh" in patients.columns else [])
+
+
+def recovery_outcomes() -> list[str]:
+    """Figure 4G rows: duration then recovery day of SN, SA, ST."""
+    return [f"{lin}_{what}" for what in ("duration_days", "recovery_day") for lin in LINEAGES]
+
+
+def new_onset_mask(df: pd.DataFrame, lineage: str) -> pd.Series:
+    """Rows of ``df`` with a new-onset severe episode of ``lineage`` (missing = no)."""
+    return as_bool(df[f"{lineage}_new_onset"]).fillna(False).astype(bool)
+
+
+def recovery(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
+    """Figure 4G: duration and recovery day of severe cytopenia vs CRS timing and markers.
+
+    Like the Cox models of recovery (Figure 5), each lineage's rows rest on the analysis-set
+    patients with a new-onset episode of that lineage; censored episodes enter with their
+    duration to censoring, recovery days exist only for recovered patients.
+    """
+    df = analysis_set(patients)
+    pop = {f"{lin}_{what}": new_onset_mask(df, lin) for lin in LINEAGES
+           for what in ("duration_days", "recovery_day")}
+    note = {o: f"new-onset {o[:2].upper()} patients of the analysis set, pairwise complete"
+            for o in pop}
+    return spearman_pairs(df, recovery_outcomes(), recovery_terms(df),
+                          analysis=RECOVERY_ANALYSIS, convention=convention,
+                          population=pop, note=note)
+
+
+def strongest(stats: pd.DataFrame, outcome: str, k: int = 3) -> list[str]:
+    """The ``k`` terms with the largest |rho| for ``outcome`` (ties: column order)."""
+    sub = stats[(stats["outcome"] == outcome) & stats["estimate"].notna()]
+    order = np.argsort(-sub["estimate"].abs().to_numpy(), kind="stable")
+    return sub["term"].to_numpy()[order][:k].tolist()
+
+
+def _fmt_p(p: float) -> str:
+    if p != p:
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_matrix(stats: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Printed correlation table: one row per outcome, one column per term, "r (p)" cells."""
+    labels = labels or {}
+    outcomes = list(dict.fromkeys(stats["outcome"]))
+    terms = list(dict.fromkeys(stats["term"]))
+    cell = {(r.outcome, r.term): ("" if r.estimate != r.estimate
+                                  else f"{r.estimate:.3f} ({_fmt_p(r.p_value)}; n={int(r.n)})")
+            for r in stats.itertuples()}
+    out = pd.DataFrame([[labels.get(o, o)] + [cell.get((o, t), "") for t in terms]
+                        for o in outcomes],
+                       columns=["Variable"] + [labels.get(t, t) for t in terms])
+    return out
