@@ -43,11 +43,17 @@ def cox_method(ties: str) -> str:
 
 
 def _numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
+    """Column as a float array (missing -> NaN); numbers, booleans (also as object) only."""
     s = df[col]
-    if s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s):
-        raise ValueError(f"column {col!r} must be numeric or boolean, got {s.dtype}; "
-                         "dummy-code categorical covariates (0/1 columns) before modelling")
-    return pd.to_numeric(s, errors="raise").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    problem = isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.StringDtype)
+    if not problem:
+        try:
+            return _numeric(s, col)
+        except ValueError:
+            problem = True
+    raise ValueError(f"column {col!r} must be numeric or boolean, got {s.dtype} values such as "
+                     f"{s.dropna().unique()[:3].tolist()!r}; dummy-code categorical covariates "
+                     "(0/1 columns) before modelling")
 
 
 def _event_array(values: np.ndarray, name: str) -> np.ndarray:
@@ -244,6 +250,13 @@ def backward_lr_cox(df: pd.DataFrame, duration: str, event: str, candidates: Seq
     names the selection); ``log`` has one row per step with columns :data:`STEP_COLUMNS`
     (action "start" | "remove" | "enter" | "stop", the test statistic "LR chi2"/"score chi2",
     its value, dof, p, the log partial likelihood after the step and the terms in the model).
+    The LR statistics and the entry score tests equal R ``coxph`` refits and
+    ``coxph(init = c(b, 0), iter.max = 0)$score`` (tests/reference/stats_survival.R).
+
+    Raises
+    ------
+    RuntimeError when a model on the path cannot be estimated (monotone likelihood): selection
+    has no defined result then; check the events per covariate level first.
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES!r}, got {ties!r}")

@@ -83,8 +83,10 @@ def mann_whitney(x: Any, y: Any, *, convention: str) -> pd.DataFrame:
 
     Returns
     -------
-    One row: statistic "U", estimate U of ``x`` (= R's W = rank sum of x - n_x(n_x+1)/2),
-    p_value, n = n_x + n_y, dof NaN, method.
+    One row: statistic "U", estimate U of ``x`` (= R's W = rank sum of x - n_x(n_x+1)/2) in
+    both conventions, p_value, n = n_x + n_y, dof NaN, method. A published U may be the
+    complementary n_x * n_y - U (SPSS tables show one U per comparison, by its own group order);
+    the p-value does not depend on which is shown.
     """
     convention = check_convention(convention)
     x, y = _finite(x, "x"), _finite(y, "y")
