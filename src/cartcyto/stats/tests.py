@@ -327,11 +327,10 @@ def bonferroni(p: Any, k: int) -> Any:
     """
     if isinstance(k, (bool, np.bool_)) or not float(k).is_integer() or k < 1:
         raise ValueError(f"k (number of comparisons) must be a positive integer, got {k!r}")
-    if isinstance(p, pd.Series):
-        vals = _numeric(p, "p")
-        return pd.Series(np.minimum(1.0, vals * k), index=p.index, name=p.name)
     vals = _numeric(p, "p")
     if np.any(vals[~np.isnan(vals)] < 0) or np.any(vals[~np.isnan(vals)] > 1):
         raise ValueError("p must hold p-values in [0, 1] (or NaN)")
     out = np.minimum(1.0, vals * k)
+    if isinstance(p, pd.Series):
+        return pd.Series(out, index=p.index, name=p.name)
     return float(out[0]) if np.ndim(p) == 0 else out.reshape(np.shape(p))
