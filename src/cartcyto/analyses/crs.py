@@ -40,6 +40,15 @@ GROUP_LABEL = {"none": "No CRS", "mild": "Mild CRS", "severe": "Severe CRS"}
 TIMING_PAIRS = (("onset_day", "crs_onset_day"), ("nadir_day", "crs_peak_day"),
                 ("recovery_day", "crs_recovery_day"))
 ANY_GRADE = {"sn": "neutropenia_t3", "sa": "anemia_t3", "st": "thrombocytopenia_t3"}
+OUTCOME_LABEL = {"neutropenia_t3": "Neutropenia", "anemia_t3": "Anemia",
+                 "thrombocytopenia_t3": "Thrombocytopenia", "sn_t3": "Severe neutropenia",
+                 "sa_t3": "Severe anemia", "st_t3": "Severe thrombocytopenia",
+                 **{f"{lin}_{w}": f"{lab} {w.replace('_days', '').replace('_', ' ')}"
+                    for lin, lab in (("sn", "SN"), ("sa", "SA"), ("st", "ST"))
+                    for w in ("duration_days", "recovery_day")}}
+MEASURE_WORD = {"onset_day": "onset", "nadir_day": "nadir", "recovery_day": "recovery",
+                "crs_onset_day": "CRS onset", "crs_peak_day": "CRS peak",
+                "crs_recovery_day": "CRS recovery"}
 KINETIC_TESTS = ("anc", "hb", "plt")
 MEDIAN_CI_METHOD = ("median with distribution-free 95% CI from binomial order statistics "
                     "[x(j), x(n-j+1)], coverage >= 95% (NaN when n < 6)")
@@ -233,7 +242,8 @@ def format_timing(stats: pd.DataFrame) -> pd.DataFrame:
     out = []
     for r in tst.itertuples(index=False):
         lin = r.outcome.split("_", 1)[0]
-        out.append({"Comparison": f"{LABEL[lin]} {r.outcome.split('_', 1)[1]} vs {r.term}",
+        word = MEASURE_WORD[r.outcome.split("_", 1)[1]]
+        out.append({"Comparison": f"{LABEL[lin]} {word} vs {MEASURE_WORD[r.term]} (day)",
                     "Cytopenia": _mr(st, (r.outcome, lin)),
                     "Cytopenia n": int(st.loc[(r.outcome, lin, "median"), "n"]),
                     "CRS": _mr(st, (r.term, "crs")), "CRS n": int(st.loc[(r.term, "crs", "median"), "n"]),
@@ -246,7 +256,7 @@ def format_incidence(stats: pd.DataFrame) -> pd.DataFrame:
     st = sub.set_index(["outcome", "level", "statistic"])
     out = []
     for outcome in dict.fromkeys(sub["outcome"]):
-        line = {"Cytopenia (T3)": outcome}
+        line = {"Cytopenia after infusion": OUTCOME_LABEL.get(outcome, outcome)}
         for g in CRS_GROUPS:
             line[GROUP_LABEL[g]] = (f"{format_count_percent(st.loc[(outcome, g, 'count'), 'estimate'], st.loc[(outcome, g, 'percent'), 'estimate'], 1)}"
                                     f" of {int(st.loc[(outcome, g, 'count'), 'n'])}")
@@ -260,7 +270,8 @@ def format_kinetics(stats: pd.DataFrame) -> pd.DataFrame:
     st = sub.set_index(["outcome", "level", "statistic"])
     out = []
     for r in sub[sub["statistic"] == "H"].itertuples(index=False):
-        line = {"Test": r.outcome, "Day": r.level.removeprefix("day")}
+        line = {"Test": {"anc": "ANC", "hb": "Hb", "plt": "PLT"}.get(r.outcome, r.outcome),
+                "Day": r.level.removeprefix("day")}
         for g in CRS_GROUPS:
             m, s = (st.loc[(r.outcome, f"{r.level}:{g}", k)] for k in ("mean", "sem"))
             line[GROUP_LABEL[g]] = ("" if pd.isna(m["estimate"]) else
@@ -276,7 +287,7 @@ def format_kruskal(stats: pd.DataFrame) -> pd.DataFrame:
     st = sub.set_index(["outcome", "level", "statistic"])
     out = []
     for r in sub[sub["statistic"] == "H"].itertuples(index=False):
-        line = {"Outcome": r.outcome}
+        line = {"Outcome": OUTCOME_LABEL.get(r.outcome, r.outcome)}
         for g in CRS_GROUPS:
             m = st.loc[(r.outcome, g, "median")]
             ci = ("" if pd.isna(m["ci_low"]) else
@@ -296,7 +307,7 @@ def crs_results(patients: pd.DataFrame, study: Mapping, labs: pd.DataFrame | Non
     stats = stat_frame(pd.concat(parts, ignore_index=True))
     tables = {"fig2a_crs_vs_cytopenia_timing": format_timing(stats),
               "fig2b_incidence_by_crs": format_incidence(stats),
-              "fig4_kruskal_crs_group": format_kruskal(stats)}
+              "fig4af_kruskal_crs_group": format_kruskal(stats)}
     if labs is not None:
         tables["fig2cde_kinetics_by_crs"] = format_kinetics(stats)
     return {"stats": stats, "tables": tables}

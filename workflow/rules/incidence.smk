@@ -1,0 +1,71 @@
+# Wang 2021 Figure 1B-D: incidence of severe cytopenia by phase, new onset after infusion and
+# cumulative incidence of new-onset SN/SA/ST and CRS.
+
+
+rule incidence:
+    input:
+        patients="results/{study}/derived/patients.csv",
+        labs="results/{study}/cohort/labs.parquet",
+    output:
+        stats="results/{study}/stats/incidence.csv",
+        phase_table=report(
+            "results/{study}/tables/fig1b_incidence_phase.csv",
+            caption="../report/incidence_phase.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        phase_table_md="results/{study}/tables/fig1b_incidence_phase.md",
+        onset_table=report(
+            "results/{study}/tables/fig1c_new_onset.csv",
+            caption="../report/incidence_new_onset.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        onset_table_md="results/{study}/tables/fig1c_new_onset.md",
+        curve_table=report(
+            "results/{study}/tables/fig1d_cumulative_incidence.csv",
+            caption="../report/cumulative_incidence.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        curve_table_md="results/{study}/tables/fig1d_cumulative_incidence.md",
+        phase_fig=report(
+            "results/{study}/figures/fig1b_incidence_phase.png",
+            caption="../report/incidence_phase.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        phase_fig_pdf="results/{study}/figures/fig1b_incidence_phase.pdf",
+        onset_fig=report(
+            "results/{study}/figures/fig1c_new_onset.png",
+            caption="../report/incidence_new_onset.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        onset_fig_pdf="results/{study}/figures/fig1c_new_onset.pdf",
+        curve_fig=report(
+            "results/{study}/figures/fig1d_cumulative_incidence.png",
+            caption="../report/cumulative_incidence.rst",
+            category="Wang 2021",
+            subcategory="Figure 1",
+        ),
+        curve_fig_pdf="results/{study}/figures/fig1d_cumulative_incidence.pdf",
+    log:
+        "results/{study}/logs/incidence.log",
+    params:
+        study=study_params,
+    script:
+        "../scripts/incidence.py"
+
+
+register(
+    "incidence",
+    lambda s: [
+        *(f"results/{s}/tables/{t}.{ext}"
+          for t in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
+          for ext in ("csv", "md")),
+        *(f"results/{s}/figures/{f}.{ext}"
+          for f in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
+          for ext in ("png", "pdf")),
+    ],
+)

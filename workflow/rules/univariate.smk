@@ -1,0 +1,47 @@
+# Wang 2021 Supplementary Tables 3-5: univariate factors of new-onset SN, SA and ST among
+# at-risk patients (Mann-Whitney U for continuous factors and CRS grade, Pearson chi-square
+# for categorical factors).
+
+
+rule univariate:
+    input:
+        patients="results/{study}/derived/patients.csv",
+    output:
+        stats="results/{study}/stats/univariate.csv",
+        sn=report(
+            "results/{study}/tables/supp_table3_univariate_sn.csv",
+            caption="../report/univariate.rst",
+            category="Wang 2021",
+            subcategory="Supplementary tables",
+        ),
+        sn_md="results/{study}/tables/supp_table3_univariate_sn.md",
+        sa=report(
+            "results/{study}/tables/supp_table4_univariate_sa.csv",
+            caption="../report/univariate.rst",
+            category="Wang 2021",
+            subcategory="Supplementary tables",
+        ),
+        sa_md="results/{study}/tables/supp_table4_univariate_sa.md",
+        st=report(
+            "results/{study}/tables/supp_table5_univariate_st.csv",
+            caption="../report/univariate.rst",
+            category="Wang 2021",
+            subcategory="Supplementary tables",
+        ),
+        st_md="results/{study}/tables/supp_table5_univariate_st.md",
+    log:
+        "results/{study}/logs/univariate.log",
+    params:
+        study=study_params,
+    script:
+        "../scripts/univariate.py"
+
+
+register(
+    "univariate",
+    lambda s: [
+        f"results/{s}/tables/supp_table{k}_univariate_{lin}.{ext}"
+        for k, lin in ((3, "sn"), (4, "sa"), (5, "st"))
+        for ext in ("csv", "md")
+    ],
+)

@@ -1,0 +1,53 @@
+"""Wang 2021 Figure 1B-D: incidence statistics rows, tables and figures."""
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import setup_logging  # noqa: E402
+
+from cartcyto.analyses.incidence import incidence_results  # noqa: E402
+from cartcyto.figures import incidence as fig  # noqa: E402
+from cartcyto.records import write_stats  # noqa: E402
+from cartcyto.tables import write_table  # noqa: E402
+
+
+def stem(path):
+    return Path(path).with_suffix("")
+
+
+def main(snakemake):
+    log = setup_logging(snakemake)
+    study = snakemake.params.study
+    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
+                           low_memory=False)
+    labs = pd.read_parquet(snakemake.input.labs)
+    res = incidence_results(patients, study, labs)
+    stats, out = res["stats"], snakemake.output
+    write_stats(stats, out.stats)
+    log.info("incidence: %d statistics rows (convention %s)", len(stats), study["conventions"])
+
+    def method(analysis):
+        m = stats.loc[stats["analysis"] == analysis, "method"]
+        return m.iloc[0] if len(m) else ""
+
+    write_table(res["tables"]["fig1b_incidence_phase"], stem(out.phase_table),
+                title="Figure 1B: severe cytopenia before lymphodepletion (T1), between chemotherapy "
+                      "and infusion (T2) and after infusion (T3)",
+                note=f"n (%) of the analysis set. P: {method('incidence_phase_test')}.")
+    write_table(res["tables"]["fig1c_new_onset"], stem(out.onset_table),
+                title="Figure 1C: severe cytopenia with onset before vs after CAR-T cell infusion",
+                note="New onset: not severe in T1/T2 and severe in T3, among at-risk patients "
+                     "(not severe in T1/T2, with T3 values).")
+    write_table(res["tables"]["fig1d_cumulative_incidence"], stem(out.curve_table),
+                title="Figure 1D: cumulative incidence of new-onset severe cytopenia and CRS",
+                note="; ".join(f"{o}: {m}" for o, m in
+                               res["curve"].groupby("outcome", sort=False)["method"].first().items()))
+    fig.fig_incidence_phase(stats, stem(out.phase_fig))
+    fig.fig_new_onset(stats, stem(out.onset_fig))
+    fig.fig_cumulative_incidence(res["curve"], stats, stem(out.curve_fig))
+    log.info("incidence: tables and figures written")
+
+
+main(snakemake)  # noqa: F821

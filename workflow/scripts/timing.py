@@ -1,0 +1,47 @@
+"""Wang 2021 Supplementary Tables 1-2 and Figure 2: timing statistics rows, tables, figure."""
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import setup_logging  # noqa: E402
+
+from cartcyto.analyses.timing import timing_results  # noqa: E402
+from cartcyto.figures.incidence import fig_timing_baseline_vs_new  # noqa: E402
+from cartcyto.records import write_stats  # noqa: E402
+from cartcyto.tables import write_table  # noqa: E402
+
+NOTE = ("Median [range] of days from infusion (duration in days); n = patients with a value. "
+        "Onset of a baseline episode is its first severe day before infusion; recovery day only "
+        "for recovered episodes; duration of an unrecovered episode runs to its censoring day.")
+
+
+def stem(path):
+    return Path(path).with_suffix("")
+
+
+def main(snakemake):
+    log = setup_logging(snakemake)
+    study = snakemake.params.study
+    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
+                           low_memory=False)
+    res = timing_results(patients, study)
+    stats, tables, out = res["stats"], res["tables"], snakemake.output
+    write_stats(stats, out.stats)
+    log.info("timing: %d statistics rows (convention %s)", len(stats), study["conventions"])
+    write_table(tables["supp_table1_timing_all"], stem(out.all_table),
+                title="Supplementary Table 1: temporal characteristics of severe cytopenia "
+                      "(baseline + new onset)", note=NOTE)
+    write_table(tables["supp_table2_timing_new_onset"], stem(out.new_table),
+                title="Supplementary Table 2: temporal characteristics of new-onset severe cytopenia",
+                note=NOTE)
+    test = stats.loc[stats["analysis"] == "timing_baseline_vs_new", "method"]
+    write_table(tables["supp_fig2_timing_baseline_vs_new"], stem(out.vs_table),
+                title="Supplementary Figure 2: baseline-severe vs new-onset severe cytopenia",
+                note=f"{NOTE} P: {test.iloc[0] if len(test) else ''}.")
+    fig_timing_baseline_vs_new(patients, stats, stem(out.vs_fig))
+    log.info("timing: tables and figure written")
+
+
+main(snakemake)  # noqa: F821

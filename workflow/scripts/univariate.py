@@ -1,0 +1,38 @@
+"""Wang 2021 Supplementary Tables 3-5: univariate statistics rows and one table per lineage."""
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import setup_logging  # noqa: E402
+
+from cartcyto.analyses.univariate import LABEL, univariate_results  # noqa: E402
+from cartcyto.records import write_stats  # noqa: E402
+from cartcyto.tables import write_table  # noqa: E402
+
+
+def main(snakemake):
+    log = setup_logging(snakemake)
+    study = snakemake.params.study
+    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
+                           low_memory=False)
+    res = univariate_results(patients, study)
+    stats, out = res["stats"], snakemake.output
+    write_stats(stats, out.stats)
+    log.info("univariate: %d statistics rows (convention %s)", len(stats), study["conventions"])
+    methods = {s: stats.loc[stats["statistic"] == s, "method"].str.split(";").str[0]
+               for s in ("U", "chi2")}
+    note = ("Median [range] or n (%) among at-risk patients (not severe before infusion, with "
+            "values after infusion). P: {mw} (continuous factors and CRS grade); {chi} "
+            "(categorical factors).").format(
+        mw=methods["U"].iloc[0] if len(methods["U"]) else "",
+        chi=methods["chi2"].iloc[0] if len(methods["chi2"]) else "")
+    for k, (lin, path) in enumerate((("sn", out.sn), ("sa", out.sa), ("st", out.st)), start=3):
+        write_table(res["tables"][f"supp_table{k}_univariate_{lin}"], Path(path).with_suffix(""),
+                    title=f"Supplementary Table {k}: univariate factors of new-onset {LABEL[lin]}",
+                    note=note)
+    log.info("univariate: tables written")
+
+
+main(snakemake)  # noqa: F821
