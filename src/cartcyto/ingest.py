@@ -213,7 +213,7 @@ def _carried(raw: RawTable, out: dict, table: str) -> pd.DataFrame:
     """The frame of ``out`` followed by the file's further columns, carried as text (labs' unit dropped)."""
     done = set(LONG_TABLE_DTYPES[table]) | ({"unit"} if table == "labs" else set())
     extra = {c: text_values(raw.columns[c]) for c in raw.columns if c not in done}
-    frame = pd.DataFrame(dict(out, **extra))
+    frame = pd.DataFrame({**{c: out[c] for c in LONG_TABLE_DTYPES[table]}, **extra})
     return frame.astype(LONG_TABLE_DTYPES[table])
 
 

@@ -169,7 +169,7 @@ def check_patient_ids(raw: RawTable, known: pa.Array | None = None, known_file: 
         dup = pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep=False).to_numpy()
         if dup.any():
             raise raw.error("patient_id", dup, f"patient_id is not unique ({raw.examples('patient_id', dup)} "
-                            "appear more than once)", "keep one row per patient (merge or renumber duplicates)")
+                            "appear(s) more than once)", "keep one row per patient (merge or renumber duplicates)")
     if known is not None:
         unknown = ~as_numpy_mask(pc.is_in(ids, value_set=known))
         if unknown.any():
@@ -202,7 +202,8 @@ def parse_numbers(raw: RawTable, column: str, *, required: bool = False, integer
         frac = np.isfinite(values) & (values != np.floor(values))
         if frac.any():
             raise raw.error(column, frac, f"{column} must be a whole number ({raw.examples(column, frac)})",
-                            f"give {column} as an integer (whole days relative to the infusion)")
+                            f"give {column} as a whole number" + (" of days relative to the infusion"
+                                                                   if column.endswith("day") else " (e.g. 3, not 3.5)"))
     out = np.zeros(len(values), dtype=bool)
     if low is not None:
         out |= (values <= low) if strict_low else (values < low)
