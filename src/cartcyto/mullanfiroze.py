@@ -1,0 +1,354 @@
+"""Mullanfiroze 2022 (Blood Adv 6(16):4715): persistent cytopenia by prior SCT, and the stem-cell boost.
+
+Two analysis families, each returning tidy statistics rows (:mod:`cartcyto.records`) from which
+the printed tables are drawn (:func:`format_prior_sct`, :func:`format_scb_table1`):
+
+``prior_sct`` (analysis ``prior_sct``)
+    Evaluable patients: alive and relapse-free beyond ``study["evaluable_after_day"]`` (a death or
+    relapse on or before that day makes the patient not evaluable). Outcome
+    ``persistent_cytopenia`` of ``derived/patients.csv`` (a grade 3-4 ANC, Hb or PLT on a day >
+    ``persistent_after_day``) by ``prior_hsct``: counts and percents per group, and the 2x2 tested
+    three ways, each row naming its method: Pearson chi-square without continuity correction
+    (statistic ``chi2``), with Yates' correction (``chi2_yates``) and Fisher's exact test
+    (``odds_ratio``, the sample odds ratio, with Fisher's two-sided p).
+
+``scb`` (analyses ``scb_table1`` and ``scb_recovery``)
+    Every boosted patient (``scb_day`` present): Table 1 of the letter (ages, SCT-to-CAR-T
+    interval, products, CRS/ICANS before the SCB, time to SCB in months of 30.4375 days, doses,
+    pre-SCB cytopenia, toxicity after the SCB, response, status and follow-up after the SCB) and
+    the recovery days of the responders (:mod:`cartcyto.scb`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.ctcae import ctcae_grade, is_grade3_4
+from cartcyto.records import stat_frame, stat_row
+from cartcyto.scb import followup_end, scb_recovery
+from cartcyto.stats.describe import count_percent, median_range
+from cartcyto.stats.tests import chi_square, fisher_exact
+from cartcyto.tables import format_median_range, format_number, format_p
+
+MONTH_DAYS = 30.4375
+OUTCOME = "persistent_cytopenia"
+MEDIAN_METHOD = "median [min-max] of non-missing values (even n: mean of the two middle values)"
+COUNT_METHOD = "n (%) of patients"
+RECOVERY_OUTCOMES = {  # scb_recovery column -> label
+    "anc_recovery_day": "Neutrophils >1 x10^9/L without G-CSF",
+    "rbc_ti_day": "Red-cell transfusion independent",
+    "plt_ti_day": "Platelet transfusion independent",
+}
+
+
+def _num(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series(np.nan, index=df.index)
+    return pd.to_numeric(df[col], errors="coerce").astype(float)
+
+
+def _bool(s: pd.Series) -> pd.Series:
+    """true/false/1/0/yes/no (any case) or booleans -> pandas ``boolean`` (missing = <NA>)."""
+    m = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
+         "1.0": True, "0.0": False}
+    return s.map(lambda v: v if isinstance(v, (bool, np.bool_)) or pd.isna(v)
+                 else m.get(str(v).strip().lower(), pd.NA)).astype("boolean")
+
+
+# ------------------------------------------------------------------------------------ prior SCT
+def evaluability(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
+    """``evaluable`` and ``not_evaluable_reason`` (``death`` / ``relapse`` on or before the day)."""
+    day = int(study.get("evaluable_after_day", 28))
+    death = (_num(patients, "death_day") <= day).to_numpy()
+    relapse = (_num(patients, "relapse_day") <= day).to_numpy()
+    reason = np.where(death, "death", np.where(relapse, "relapse", ""))
+    return pd.DataFrame({"patient_id": patients["patient_id"].astype(str).to_numpy(),
+                         "evaluable": ~(death | relapse), "not_evaluable_reason": reason})
+
+
+def persistent_grade3_4(labs: pd.DataFrame, patient_ids: Any, study: Mapping[str, Any]) -> pd.Series:
+    """Per patient: a CTCAE grade 3-4 value (ANC, Hb, PLT) on a day > ``persistent_after_day``.
+
+    An independent check of ``derived/patients.csv``'s ``persistent_cytopenia`` (the derivation
+    uses the criteria set's ``severe_below`` thresholds; this uses the CTCAE grades).
+    """
+    after = int(study.get("persistent_after_day", study.get("pht_day", 28)))
+    late = labs[pd.to_numeric(labs["day"]) > after]
+    tests = {lin["test"] for lin in study["criteria"]["lineages"].values()}
+    late = late[late["test"].astype(str).str.lower().isin(tests)]
+    sev = is_grade3_4(late["test"].to_numpy(dtype=object), late["value"],
+                      bounds=study["criteria"].get("grades"))
+    hit = set(late.loc[sev, "patient_id"].astype(str))
+    ids = pd.Index(pd.Series(patient_ids).astype(str))
+    return pd.Series(ids.isin(hit), index=ids, name=OUTCOME)
+
+
+def prior_sct_patients(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
+    """The per-patient table the ``prior_sct`` rows rest on (one row per patient)."""
+    out = evaluability(derived, study)
+    out["prior_hsct"] = _bool(derived["prior_hsct"]).to_numpy()
+    out[OUTCOME] = _bool(derived[OUTCOME]).to_numpy()
+    return out
+
+
+def prior_sct_stats(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
+    """Statistics rows of analysis ``prior_sct`` (see module docstring)."""
+    p = prior_sct_patients(derived, study)
+    rows = [stat_row("prior_sct", "count", int(p["evaluable"].sum()), outcome="evaluable",
+                     n=len(p), method=f"alive and relapse-free beyond day {study.get('evaluable_after_day', 28)}")]
+    for reason in ("death", "relapse"):
+        rows.append(stat_row("prior_sct", "count", int((p["not_evaluable_reason"] == reason).sum()),
+                             outcome="not_evaluable", level=reason, n=len(p),
+                             method=f"{reason} on or before day {study.get('evaluable_after_day', 28)}"))
+    ev = p[p["evaluable"] & p["prior_hsct"].notna() & p[OUTCOME].notna()]
+    table = np.zeros((2, 2), dtype=int)   # rows: prior SCT true/false; columns: persistent yes/no
+    for i, level in enumerate((True, False)):
+        grp = ev[ev["prior_hsct"] == level]
+        rows.append(stat_row("prior_sct", "count", len(grp), term="prior_hsct", level=str(level).lower(),
+                             n=len(ev), method=COUNT_METHOD))
+        for r in count_percent(grp[OUTCOME].astype(bool)).itertuples():
+            rows.append(stat_row("prior_sct", r.statistic, r.estimate, outcome=OUTCOME, term="prior_hsct",
+                                 level=str(level).lower(), n=r.n, method=COUNT_METHOD))
+        table[i] = [int(grp[OUTCOME].sum()), int((~grp[OUTCOME].astype(bool)).sum())]
+    for r in count_percent(ev[OUTCOME].astype(bool)).itertuples():
+        rows.append(stat_row("prior_sct", r.statistic, r.estimate, outcome=OUTCOME, level="all",
+                             n=r.n, method=COUNT_METHOD))
+    conv = study.get("conventions", "spss")
+    tests = [chi_square(table, convention=conv, correction=False).assign(statistic="chi2"),
+             chi_square(table, convention=conv, correction=True).assign(statistic="chi2_yates"),
+             fisher_exact(table, odds_ratio="sample")]
+    for t in pd.concat(tests).itertuples():
+        rows.append(stat_row("prior_sct", t.statistic, t.estimate, outcome=OUTCOME, term="prior_hsct",
+                             level="true vs false", p_value=t.p_value, n=t.n, method=t.method))
+    return stat_frame(rows)
+
+
+def _get(stats: pd.DataFrame, analysis: str, statistic: str, outcome: str = "", term: str = "",
+         level: str = "", field: str = "estimate") -> float:
+    m = ((stats["analysis"] == analysis) & (stats["statistic"] == statistic) & (stats["outcome"] == outcome)
+         & (stats["term"] == term) & (stats["level"] == level))
+    return float(stats.loc[m, field].iloc[0]) if m.any() else np.nan
+
+
+def format_prior_sct(stats: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The 2x2 as printed (groups x persistent grade 3-4 cytopenia) and a note naming the tests."""
+    rows = []
+    for level, label in (("true", "Prior SCT"), ("false", "No prior SCT"), ("all", "All evaluable")):
+        term = "" if level == "all" else "prior_hsct"
+        n = _get(stats, "prior_sct", "count", OUTCOME, term, level, field="n")
+        c = _get(stats, "prior_sct", "count", OUTCOME, term, level)
+        pct = _get(stats, "prior_sct", "percent", OUTCOME, term, level)
+        rows.append({"group": label, "n": int(n),
+                     "persistent_g34_cytopenia": f"{int(c)} ({format_number(pct, 1, strip=False)}%)",
+                     "no_persistent_cytopenia": f"{int(n - c)} ({format_number(100 - pct, 1, strip=False)}%)"})
+    note = []
+    for stat, name in (("chi2", "Pearson chi-square, no continuity correction"),
+                       ("chi2_yates", "Pearson chi-square, Yates continuity correction"),
+                       ("odds_ratio", "Fisher's exact test, two-sided")):
+        est = _get(stats, "prior_sct", stat, OUTCOME, "prior_hsct", "true vs false")
+        p = _get(stats, "prior_sct", stat, OUTCOME, "prior_hsct", "true vs false", field="p_value")
+        what = f"OR {format_number(est, 2)}" if stat == "odds_ratio" else f"X2 = {format_number(est, 3)}"
+        note.append(f"{name}: {what}, p = {format_p(p)}")
+    ev = _get(stats, "prior_sct", "count", "evaluable")
+    tot = _get(stats, "prior_sct", "count", "evaluable", field="n")
+    note.append(f"Evaluable: {int(ev)} of {int(tot)} treated (alive and relapse-free beyond day 28).")
+    return pd.DataFrame(rows), "; ".join(note[:3]) + ". " + note[3]
+
+
+# ------------------------------------------------------------------------------------ stem-cell boost
+def _max_grade(crs: pd.DataFrame, ids: pd.Index, lo: pd.Series, hi: pd.Series, col: str) -> np.ndarray:
+    """Per patient: highest ``col`` grade on days lo <= day < hi (0 when none listed)."""
+    if crs is None or crs.empty or col not in crs.columns:
+        return np.zeros(len(ids))
+    c = crs.assign(patient_id=crs["patient_id"].astype(str))
+    c = c[c["patient_id"].isin(ids)]
+    day = pd.to_numeric(c["day"]).to_numpy(float)
+    pos = ids.get_indexer(c["patient_id"])
+    ok = (day >= lo.to_numpy(float)[pos]) & (day < hi.to_numpy(float)[pos])
+    out = np.zeros(len(ids))
+    g = pd.to_numeric(c[col], errors="coerce").fillna(0).to_numpy(float)
+    np.maximum.at(out, pos[ok], g[ok])
+    return out
+
+
+def scb_patients(derived: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataFrame | None,
+                 crs: pd.DataFrame | None, study: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per boosted patient: Table 1 variables + the recovery of :func:`cartcyto.scb.scb_recovery`."""
+    rec = scb_recovery(derived, labs, treatments, study)
+    pat = derived.assign(patient_id=derived["patient_id"].astype(str)).set_index("patient_id")
+    pat = pat.loc[rec["patient_id"]]
+    out = rec.set_index("patient_id")
+    scb = _num(pat, "scb_day")
+    out["months_cart_to_scb"] = scb / MONTH_DAYS
+    for col in ("age_at_diagnosis_years", "age_at_sct_years", "age_years", "age_at_scb_years",
+                "months_hsct_to_cart", "n_relapses", "scb_cd34_per_kg", "scb_cd3_per_kg"):
+        out[col] = _num(pat, col)
+    for col in ("prior_hsct", "gvhd_after_scb"):
+        out[col] = _bool(pat[col]) if col in pat.columns else pd.array([pd.NA] * len(pat), dtype="boolean")
+    for col in ("car_product", "death_cause"):
+        out[col] = pat[col].astype("string") if col in pat.columns else pd.NA
+    ids = pd.Index(out.index)
+    zero = pd.Series(0.0, index=scb.index)
+    inf = pd.Series(np.inf, index=scb.index)
+    for kind in ("crs", "icans"):
+        out[f"{kind}_max_grade_before_scb"] = _max_grade(crs, ids, zero, scb, f"{kind}_grade")
+        out[f"{kind}_max_grade_after_scb"] = _max_grade(crs, ids, scb + 1, inf, f"{kind}_grade")
+    bounds = study["criteria"].get("grades")
+    pre = [ctcae_grade(t, _num(pat, f"pre_ld_{t}"), bounds=bounds) for t in ("anc", "hb", "plt")]
+    avail = np.all([~g.isna() for g in pre], axis=0)
+    pan = np.all([(g >= 1).fillna(False) for g in pre], axis=0)
+    out["baseline_pancytopenia"] = pd.array(np.where(avail, pan, None), dtype="boolean")
+    end_day = _num(pat, "death_day").fillna(_num(pat, "last_followup_day"))
+    out["followup_after_scb_days"] = (end_day - scb).to_numpy()
+    out["followup_after_scb_months"] = out["followup_after_scb_days"] / MONTH_DAYS
+    out["relapse_after_scb"] = (_num(pat, "relapse_day") > scb).to_numpy()
+    out["deceased"] = _num(pat, "death_day").notna().to_numpy()
+    out["alive_in_cr"] = ~out["deceased"] & ~out["relapse_after_scb"]
+    return out.reset_index()
+
+
+CONTINUOUS = ("age_at_diagnosis_years", "age_at_sct_years", "age_years", "age_at_scb_years",
+              "months_hsct_to_cart", "months_cart_to_scb", "scb_day", "scb_cd34_per_kg", "scb_cd3_per_kg",
+              "followup_after_scb_days", "followup_after_scb_months")
+CATEGORICAL = ("car_product", "crs_max_grade_before_scb", "icans_max_grade_before_scb", "pre_scb_cytopenia",
+               "response", "death_cause")
+FLAGS = ("prior_hsct", "baseline_pancytopenia", "relapse_after_scb", "deceased", "alive_in_cr",
+         "anc_recurrence", "gvhd_after_scb")
+
+
+def scb_stats(table: pd.DataFrame, derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
+    """Rows of analyses ``scb_table1`` and ``scb_recovery`` from :func:`scb_patients`'s table."""
+    rows = []
+
+    def add(outcome, df, level="", method=MEDIAN_METHOD, analysis="scb_table1"):
+        for r in df.itertuples():
+            rows.append(stat_row(analysis, r.statistic, r.estimate, outcome=outcome, level=level, n=r.n,
+                                 method=method))
+
+    ps = prior_sct_patients(derived, study)
+    ids = set(table["patient_id"])
+    cyto_sct = ps[ps["evaluable"] & ps["prior_hsct"].fillna(False) & ps[OUTCOME].fillna(False)]
+    add("scb_given", count_percent(cyto_sct["patient_id"].isin(ids)), level="persistent cytopenia after SCT",
+        method="boosted among evaluable prior-SCT patients with persistent grade 3-4 cytopenia")
+    for col in CONTINUOUS:
+        add(col, median_range(_num(table, col)))
+    add("months_hsct_to_cart", count_percent(_num(table, "months_hsct_to_cart").lt(12)
+                                             .where(_num(table, "months_hsct_to_cart").notna())),
+        level="<12", method=COUNT_METHOD)
+    add("n_relapses", count_percent(_num(table, "n_relapses").ge(2).where(_num(table, "n_relapses").notna())),
+        level=">=2", method=COUNT_METHOD)
+    for col in CATEGORICAL:
+        vals = table[col].astype("string")
+        vals = vals.str.replace(r"\.0$", "", regex=True).mask(vals.fillna("") == "")
+        for level in sorted(vals.dropna().unique()):
+            add(col, count_percent((vals == level).where(vals.notna())), level=level, method=COUNT_METHOD)
+    for col in FLAGS:
+        if col in table.columns and table[col].notna().any():
+            add(col, count_percent(table[col].astype("boolean")), level="true", method=COUNT_METHOD)
+    for kind in ("crs", "icans"):
+        g = _num(table, f"{kind}_max_grade_after_scb")
+        add(f"{kind}_after_scb", count_percent(g >= 1), level="true",
+            method=f"{kind.upper()} grade >= 1 on a day after the SCB; {COUNT_METHOD}")
+    resp = table[table["response"] == "responder"]
+    for col in RECOVERY_OUTCOMES:
+        add(col, median_range(_num(resp, col)), analysis="scb_recovery",
+            method=f"days from the SCB, responders only; {MEDIAN_METHOD}")
+    return stat_frame(rows)
+
+
+# ------------------------------------------------------------------------------------ printed tables
+# (section, label, kind, outcome, arg): kind "median" (arg = decimals), "count" (arg = level),
+# "levels" (one line per level), "grades" (levels >= 1 on one line), "recovery" (scb_recovery).
+SCB_TABLE1 = (
+    ("Patient characteristics", "Age at initial diagnosis of B-ALL, y", "median", "age_at_diagnosis_years", 1),
+    ("Patient characteristics", "Age at SCT, y", "median", "age_at_sct_years", 1),
+    ("Patient characteristics", "Age at CAR-T therapy, y", "median", "age_years", 1),
+    ("Patient characteristics", "Previous SCT, n", "count", "prior_hsct", "true"),
+    ("Patient characteristics", "Relapses >=2, n", "count", "n_relapses", ">=2"),
+    ("Patient characteristics", "SCT to CAR-T, months", "median", "months_hsct_to_cart", 1),
+    ("Patient characteristics", "SCT <12 months before CAR-T, n", "count", "months_hsct_to_cart", "<12"),
+    ("Patient characteristics", "Pancytopenia before lymphodepletion (CTCAE grade >=1), n/N with data",
+     "count", "baseline_pancytopenia", "true"),
+    ("CAR T-cell therapy", "", "levels", "car_product", None),
+    ("Post-CAR T-cell therapy", "CRS before SCB, maximum grade", "grades", "crs_max_grade_before_scb", None),
+    ("Post-CAR T-cell therapy", "ICANS before SCB, maximum grade", "grades", "icans_max_grade_before_scb", None),
+    ("Post-CAR T-cell therapy", "Time from CAR-T to SCB, months", "median", "months_cart_to_scb", 1),
+    ("Post-CAR T-cell therapy", "Age at SCB, y", "median", "age_at_scb_years", 1),
+    ("Pre-SCB (grade 3-4 in the 28 days before)", "Pancytopenia, n", "count", "pre_scb_cytopenia", "pancytopenia"),
+    ("Pre-SCB (grade 3-4 in the 28 days before)", "Bicytopenia, n", "count", "pre_scb_cytopenia", "bicytopenia"),
+    ("CD34+-selected SCB, dose per kg", "CD34+ cells, x10^6/kg", "median", "scb_cd34_per_kg", 2),
+    ("CD34+-selected SCB, dose per kg", "CD3+ T cells, x10^4/kg", "median", "scb_cd3_per_kg", 2),
+    ("Toxicities after SCB", "CRS, n", "count", "crs_after_scb", "true"),
+    ("Toxicities after SCB", "ICANS, n", "count", "icans_after_scb", "true"),
+    ("Toxicities after SCB", "GVHD (acute or chronic), n", "count", "gvhd_after_scb", "true"),
+    ("Response to SCB", "", "levels", "response", None),
+    ("Median time to recovery, days from SCB (responders)", RECOVERY_OUTCOMES["anc_recovery_day"],
+     "recovery", "anc_recovery_day", 1),
+    ("Median time to recovery, days from SCB (responders)", RECOVERY_OUTCOMES["rbc_ti_day"],
+     "recovery", "rbc_ti_day", 1),
+    ("Median time to recovery, days from SCB (responders)", RECOVERY_OUTCOMES["plt_ti_day"],
+     "recovery", "plt_ti_day", 1),
+    ("Status at last follow-up", "Relapse after SCB, n", "count", "relapse_after_scb", "true"),
+    ("Status at last follow-up", "Deceased, n", "count", "deceased", "true"),
+    ("Status at last follow-up", "", "levels", "death_cause", None),
+    ("Status at last follow-up", "Alive in CR, n", "count", "alive_in_cr", "true"),
+    ("Status at last follow-up", "Follow-up after SCB, months", "median", "followup_after_scb_months", 1),
+    ("Status at last follow-up", "Follow-up after SCB, days", "median", "followup_after_scb_days", 0),
+)
+
+
+def format_scb_table1(stats: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 of the letter (section, characteristic, value), drawn from the ``scb_*`` rows."""
+    out = []
+    for section, label, kind, outcome, arg in SCB_TABLE1:
+        analysis = "scb_recovery" if kind == "recovery" else "scb_table1"
+        sel = stats[(stats["analysis"] == analysis) & (stats["outcome"] == outcome)]
+        if kind in ("median", "recovery"):
+            med, lo, hi = (_get(stats, analysis, s, outcome) for s in ("median", "min", "max"))
+            n = _get(stats, analysis, "median", outcome, field="n")
+            value = f"{format_median_range(med, lo, hi, arg)}, n = {format_number(n, 0)}"
+            out.append((section, label, value))
+        elif kind == "count":
+            c, n = _get(stats, analysis, "count", outcome, level=arg), _get(stats, analysis, "count", outcome,
+                                                                            level=arg, field="n")
+            out.append((section, label, f"{format_number(c, 0)}/{format_number(n, 0)}" if c == c else ""))
+        else:
+            cnt = sel[sel["statistic"] == "count"]
+            if kind == "grades":
+                cnt = cnt[pd.to_numeric(cnt["level"], errors="coerce") >= 1]
+                value = "; ".join(f"Grade {r.level}, n = {format_number(r.estimate, 0)}" for r in cnt.itertuples())
+                out.append((section, label, value or "none"))
+            else:
+                prefix = {"death_cause": "Deceased, cause: ", "response": "Response: "}.get(outcome, "")
+                out += [(section, f"{prefix}{r.level}, n", format_number(r.estimate, 0)) for r in cnt.itertuples()]
+    return pd.DataFrame(out, columns=["section", "characteristic", "value"])
+
+
+def format_scb_listing(table: pd.DataFrame) -> pd.DataFrame:
+    """One line per boosted patient: timing, dose, pre-SCB cytopenia, response and recovery days."""
+    def day(col, status=None):
+        v = _num(table, col)
+        text = v.map(lambda x: "" if x != x else format_number(x, 0))
+        if status is not None:
+            st = table[status].astype(str)
+            text = text.where(v.notna(), st.map({"not_applicable": "n/a"}).fillna("not reached"))
+        return text
+    status = np.where(table["deceased"], "died", "alive")
+    cause = table["death_cause"].astype("string").fillna("")
+    status = [f"{s} ({c})" if c else s for s, c in zip(status, cause)]
+    return pd.DataFrame({
+        "patient_id": table["patient_id"],
+        "months_cart_to_scb": _num(table, "months_cart_to_scb").map(lambda x: format_number(x, 1)),
+        "cd34_x10e6_per_kg": _num(table, "scb_cd34_per_kg").map(lambda x: format_number(x, 2)),
+        "cd3_x10e4_per_kg": _num(table, "scb_cd3_per_kg").map(lambda x: format_number(x, 2)),
+        "pre_scb_cytopenia": table["pre_scb_cytopenia"],
+        "response": table["response"],
+        "anc_recovery_day": day("anc_recovery_day", "anc_status"),
+        "rbc_ti_day": day("rbc_ti_day", "rbc_ti_status"),
+        "plt_ti_day": day("plt_ti_day", "plt_ti_status"),
+        "relapse_after_scb": np.where(table["relapse_after_scb"], "yes", "no"),
+        "followup_after_scb_days": day("followup_after_scb_days"),
+        "status_last_followup": status,
+    })
