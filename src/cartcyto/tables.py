@@ -131,3 +131,20 @@ def write_table(df: pd.DataFrame, stem: str | Path, title: str | None = None,
         parts.append(f"\n{note}\n")
     md.write_text("\n".join(parts) if title else "".join(parts), encoding="utf-8")
     return [str(csv), str(md)]
+
+
+def method_note(stats: pd.DataFrame, analysis: str | None, statistic: str | None = None) -> str:
+    """The ``method`` of the first computed test row of ``analysis`` (None: any analysis) with
+    ``statistic`` (None: any), for a table's footnote.
+
+    Prefers a row with a p-value, so a footnote never quotes a "not computed" message when
+    another row of the analysis was computed; "" when the analysis has no rows.
+    """
+    sel = pd.Series(True, index=stats.index) if analysis is None else stats["analysis"] == analysis
+    if statistic is not None:
+        sel &= stats["statistic"] == statistic
+    rows = stats[sel]
+    if rows.empty:
+        return ""
+    computed = rows[rows["p_value"].notna()]
+    return str((computed if len(computed) else rows)["method"].iloc[0])

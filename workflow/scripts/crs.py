@@ -10,7 +10,7 @@ from _common import setup_logging  # noqa: E402
 from cartcyto.analyses.crs import crs_results  # noqa: E402
 from cartcyto.figures import crs as fig  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.tables import method_note, write_table  # noqa: E402
 
 
 def stem(path):
@@ -28,26 +28,22 @@ def main(snakemake):
     write_stats(stats, out.stats)
     log.info("crs: %d statistics rows (convention %s)", len(stats), study["conventions"])
 
-    def method(analysis, statistic):
-        m = stats.loc[(stats["analysis"] == analysis) & (stats["statistic"] == statistic), "method"]
-        return m.iloc[0] if len(m) else ""
-
     write_table(tables["fig2a_crs_vs_cytopenia_timing"], stem(out.timing_table),
                 title="Figure 2A: CRS vs new-onset severe cytopenia, onset / peak-nadir / recovery day",
-                note=f"Median [range]. P: {method('crs_vs_cytopenia_timing', 'U')}.")
+                note=f"Median [range]. P: {method_note(stats, 'crs_vs_cytopenia_timing', 'U')}.")
     write_table(tables["fig2b_incidence_by_crs"], stem(out.incidence_table),
                 title="Figure 2B: cytopenia and severe cytopenia after infusion by CRS group",
                 note=f"n (%) of the group's patients with values after infusion. "
-                     f"P: {method('incidence_by_crs', 'chi2')}.")
+                     f"P: {method_note(stats, 'incidence_by_crs', 'chi2')}.")
     write_table(tables["fig2cde_kinetics_by_crs"], stem(out.kinetics_table),
                 title="Figure 2C-E: ANC, hemoglobin and platelet count by day and CRS group",
-                note=f"Mean ± SEM (n). P: {method('kinetics_by_crs', 'H')}.")
+                note=f"Mean ± SEM (n). P: {method_note(stats, 'kinetics_by_crs', 'H')}.")
     write_table(tables["fig4af_kruskal_crs_group"], stem(out.kruskal_table),
                 title="Figure 4A-F: duration and recovery day of severe cytopenia by CRS group",
                 note="Median [95% CI] (n); CI: distribution-free, binomial order statistics, "
                      "not computed for n < 6. Duration is 0 for patients without severe "
                      "cytopenia after infusion; recovery day among recovered patients. "
-                     f"P: {method('kruskal_crs_group', 'H').split(';')[0]}.")
+                     f"P: {method_note(stats, 'kruskal_crs_group', 'H').split(';')[0]}.")
     fig.fig_crs_vs_cytopenia_timing(patients, stats, stem(out.timing_fig))
     fig.fig_incidence_by_crs(stats, stem(out.incidence_fig))
     fig.fig_kinetics_by_crs(stats, stem(out.kinetics_fig))

@@ -10,7 +10,7 @@ from _common import setup_logging  # noqa: E402
 from cartcyto.analyses.incidence import incidence_results  # noqa: E402
 from cartcyto.figures import incidence as fig  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.tables import method_note, write_table  # noqa: E402
 
 
 def stem(path):
@@ -28,14 +28,10 @@ def main(snakemake):
     write_stats(stats, out.stats)
     log.info("incidence: %d statistics rows (convention %s)", len(stats), study["conventions"])
 
-    def method(analysis):
-        m = stats.loc[stats["analysis"] == analysis, "method"]
-        return m.iloc[0] if len(m) else ""
-
     write_table(res["tables"]["fig1b_incidence_phase"], stem(out.phase_table),
                 title="Figure 1B: severe cytopenia before lymphodepletion (T1), between chemotherapy "
                       "and infusion (T2) and after infusion (T3)",
-                note=f"n (%) of the analysis set. P: {method('incidence_phase_test')}.")
+                note=f"n (%) of the analysis set. P: {method_note(stats, 'incidence_phase_test')}.")
     write_table(res["tables"]["fig1c_new_onset"], stem(out.onset_table),
                 title="Figure 1C: severe cytopenia with onset before vs after CAR-T cell infusion",
                 note="New onset: not severe in T1/T2 and severe in T3, among at-risk patients "

@@ -10,7 +10,7 @@ from _common import setup_logging  # noqa: E402
 from cartcyto.analyses.timing import timing_results  # noqa: E402
 from cartcyto.figures.incidence import fig_timing_baseline_vs_new  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.tables import method_note, write_table  # noqa: E402
 
 NOTE = ("Median [range] of days from infusion (duration in days); n = patients with a value. "
         "Onset of a baseline episode is its first severe day before infusion; recovery day only "
@@ -36,10 +36,9 @@ def main(snakemake):
     write_table(tables["supp_table2_timing_new_onset"], stem(out.new_table),
                 title="Supplementary Table 2: temporal characteristics of new-onset severe cytopenia",
                 note=NOTE)
-    test = stats.loc[stats["analysis"] == "timing_baseline_vs_new", "method"]
     write_table(tables["supp_fig2_timing_baseline_vs_new"], stem(out.vs_table),
                 title="Supplementary Figure 2: baseline-severe vs new-onset severe cytopenia",
-                note=f"{NOTE} P: {test.iloc[0] if len(test) else ''}.")
+                note=f"{NOTE} P: {method_note(stats, 'timing_baseline_vs_new')}.")
     fig_timing_baseline_vs_new(patients, stats, stem(out.vs_fig))
     log.info("timing: tables and figure written")
 

@@ -9,7 +9,7 @@ from _common import setup_logging  # noqa: E402
 
 from cartcyto.analyses.univariate import LABEL, univariate_results  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.tables import method_note, write_table  # noqa: E402
 
 
 def main(snakemake):
@@ -21,13 +21,11 @@ def main(snakemake):
     stats, out = res["stats"], snakemake.output
     write_stats(stats, out.stats)
     log.info("univariate: %d statistics rows (convention %s)", len(stats), study["conventions"])
-    methods = {s: stats.loc[stats["statistic"] == s, "method"].str.split(";").str[0]
-               for s in ("U", "chi2")}
     note = ("Median [range] or n (%) among at-risk patients (not severe before infusion, with "
             "values after infusion). P: {mw} (continuous factors and CRS grade); {chi} "
             "(categorical factors).").format(
-        mw=methods["U"].iloc[0] if len(methods["U"]) else "",
-        chi=methods["chi2"].iloc[0] if len(methods["chi2"]) else "")
+        mw=method_note(stats, None, "U").split(";")[0],
+        chi=method_note(stats, None, "chi2").split(";")[0])
     for k, (lin, path) in enumerate((("sn", out.sn), ("sa", out.sa), ("st", out.st)), start=3):
         write_table(res["tables"][f"supp_table{k}_univariate_{lin}"], Path(path).with_suffix(""),
                     title=f"Supplementary Table {k}: univariate factors of new-onset {LABEL[lin]}",

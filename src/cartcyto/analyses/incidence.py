@@ -72,12 +72,13 @@ def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
         for a, b in PHASE_PAIRS:
             table = [[counts[a], n - counts[a]], [counts[b], n - counts[b]]]
             res = tests.chi_square(table, convention=convention).iloc[0]
-            p = res["p_value"]
-            method = f"{res['method']}, two-sided"
-            if adjust:
-                p = tests.bonferroni(p, len(PHASE_PAIRS))
-                method += f", Bonferroni-adjusted (k={len(PHASE_PAIRS)})"
-            method += "; " + INDEPENDENT_NOTE.format(n=n)
+            p, method = res["p_value"], res["method"]
+            if not pd.isna(p):
+                method += ", two-sided"
+                if adjust:
+                    p = tests.bonferroni(p, len(PHASE_PAIRS))
+                    method += f", Bonferroni-adjusted (k={len(PHASE_PAIRS)})"
+                method += "; " + INDEPENDENT_NOTE.format(n=n)
             rows.append(stat_row("incidence_phase_test", "chi2", res["estimate"], outcome=lin,
                                  level=f"{a} vs {b}", p_value=p, n=n, method=method))
     return stat_frame(rows)
