@@ -166,6 +166,7 @@ def last_t3_day(labs: pd.DataFrame, test: str, t3_start: int = 0) -> pd.Series:
 def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: int, end: int):
     """Event time within [start, end]; events after ``end`` become censored at ``end``."""
     onset = pd.to_numeric(onset, errors="coerce")
+    censor = censor.where(~(onset > end), float(end))  # onset after the window: event-free to its end
     event = event & onset.notna() & (onset <= end)
     time = onset.where(event, censor.clip(upper=end)).clip(lower=max(start, 0))
     keep = time.notna()

@@ -73,11 +73,12 @@ def fig_new_onset(stats: pd.DataFrame, stem: str | Path) -> list[str]:
         base = _get(stats, "incidence_baseline", lin, "count")
         new = _get(stats, "incidence_new_onset", lin, "count")
         risk = _get(stats, "incidence_new_onset", lin, "count", field="n")
-        pb, pn = 100 * base / n, 100 * new / n
+        pb, pn = (100 * base / n, 100 * new / n) if n else (0.0, 0.0)
         ax.bar(i, pb, 0.6, color="#999999", label="Onset before infusion" if i == 0 else None)
         ax.bar(i, pn, 0.6, bottom=pb, color=PALETTE[lin], label=None)
         ax.text(i, pb / 2, f"{int(base)}", ha="center", va="center", fontsize=7, color="white")
-        ax.text(i, pb + pn / 2, f"{int(new)}/{int(risk)}\n({100 * new / risk:.0f}%)",
+        share = f"\n({100 * new / risk:.0f}%)" if risk else ""
+        ax.text(i, pb + pn / 2, f"{int(new)}/{int(risk)}{share}",
                 ha="center", va="center", fontsize=7, color="white")
         ax.text(i, pb + pn + 1.5, f"{pb + pn:.0f}%", ha="center", va="bottom", fontsize=7)
     ax.bar(0, 0, color="#555555", label="New onset after infusion (n/at risk)")
