@@ -13,23 +13,21 @@ patients.
 
 Optional (``study["cox"]["stepwise"]``, off by default): SPSS "Backward: LR" selection. Every
 candidate (``study["cox"]["stepwise_candidates"][L]`` or :data:`CANDIDATES`) is first fitted
-alone (rows ``cox_recovery_univariate``); those with p < ``stepwise_p_enter`` (default 0.05)
-enter a full model, fitted on the patients complete for all of them, and the term whose removal
-gives the largest likelihood-ratio p is removed while that p exceeds ``stepwise_p_remove``
-(SPSS default 0.10). The final model is refitted on its own complete cases and reported as
-``cox_recovery``; each step is logged in ``method``.
+alone (rows ``cox_recovery_univariate``); those with p < ``stepwise_screen_p`` (default 0.05)
+form the block of :func:`cartcyto.stats.survival.backward_lr_cox` (listwise complete cases,
+likelihood-ratio removal p > ``stepwise_p_remove``, SPSS default 0.10; score-test re-entry
+p < ``stepwise_p_enter``, default 0.05), whose final model is reported as ``cox_recovery``.
 """
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import numpy as np
-import pandas as pd
-from scipy import stats as sps
-from statsmodels.duration.hazard_regression import PHReg
+import warnings
 
-from cartcyto.analyses.spearman import (CRS_TIMES, LABELS, LINEAGES, analysis_set, as_bool,
-                                        as_number, marker_terms)
+import pandas as pd
+
+from cartcyto.analyses.spearman import (CRS_TIMES, LABELS, LINEAGES, analysis_set, as_number,
+                                        marker_terms, new_onset_mask)
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import survival
 
@@ -56,6 +54,7 @@ def cox_options(study: Mapping) -> dict:
         "stepwise": bool(cox.get("stepwise", False)),
         "p_remove": float(cox.get("stepwise_p_remove", 0.10)),
         "p_enter": float(cox.get("stepwise_p_enter", 0.05)),
+        "p_screen": float(cox.get("stepwise_screen_p", 0.05)),
         "candidates": cox.get("stepwise_candidates") or {},
     }
 
@@ -63,7 +62,7 @@ def cox_options(study: Mapping) -> dict:
 def new_onset_frame(patients: pd.DataFrame, lineage: str) -> pd.DataFrame:
     """Analysis-set patients with a new-onset severe episode of ``lineage``."""
     df = analysis_set(patients)
-    return df[as_bool(df[f"{lineage}_new_onset"]).fillna(False).to_numpy(bool)]
+    return df[new_onset_mask(df, lineage).to_numpy(bool)]
 
 
 def model_frame(cohort: pd.DataFrame, lineage: str, covariates: Sequence[str]
@@ -106,53 +105,31 @@ def fit_lineage(patients: pd.DataFrame, lineage: str, covariates: Sequence[str],
     return stat_frame(_rows(fit, analysis, lineage, dropped, note))
 
 
-def _loglik(data: pd.DataFrame, lineage: str, terms: Sequence[str], ties: str) -> float:
-    """Partial log-likelihood at the MLE (at beta = 0 for the empty model)."""
-    time = data[f"{lineage}_duration_days"].to_numpy(float)
-    status = data[f"{lineage}_recovered"].to_numpy(float)
-    if not terms:
-        model = PHReg(time, np.ones((len(time), 1)), status=status, ties=ties)
-        return float(model.loglike(np.zeros(1)))
-    model = PHReg(time, data[list(terms)].to_numpy(float), status=status, ties=ties)
-    return float(model.fit(disp=False).llf)
-
-
-def backward_lr(data: pd.DataFrame, lineage: str, terms: Sequence[str], *, ties: str,
-                p_remove: float) -> tuple[list[str], list[str]]:
-    """SPSS "Backward: LR" on fixed complete cases: returns (kept terms, step log)."""
-    kept, log = list(terms), []
-    while kept:
-        full = _loglik(data, lineage, kept, ties)
-        lr = {t: 2.0 * (full - _loglik(data, lineage, [k for k in kept if k != t], ties))
-              for t in kept}
-        p = {t: float(sps.chi2.sf(max(v, 0.0), 1)) for t, v in lr.items()}
-        worst = max(kept, key=lambda t: (p[t], -kept.index(t)))
-        if p[worst] <= p_remove:
-            break
-        kept.remove(worst)
-        log.append(f"removed {worst} (LR p={p[worst]:.3g})")
-    return kept, log
-
-
 def stepwise_lineage(patients: pd.DataFrame, lineage: str, opts: Mapping) -> pd.DataFrame:
-    """Univariate screen + backward LR selection + final model for one lineage."""
+    """Univariate screen + SPSS "Backward: LR" selection for one lineage (rows of both)."""
     cohort = new_onset_frame(patients, lineage)
-    pool = opts["candidates"].get(lineage) or [*CANDIDATES, *marker_terms(cohort)]
+    given = opts["candidates"]
+    pool = given[lineage] if lineage in given else [*CANDIDATES, *marker_terms(cohort)]
     pool = [c for c in pool if c in cohort.columns]
+    if cohort.empty or not pool:
+        return stat_frame([])
     uni = pd.concat([fit_lineage(patients, lineage, [c], ties=opts["ties"],
                                  analysis=UNIVARIATE_ANALYSIS) for c in pool], ignore_index=True)
-    entered = uni.loc[uni["p_value"] < opts["p_enter"], "term"].tolist()
+    entered = uni.loc[uni["p_value"] < opts["p_screen"], "term"].tolist()
     if not entered:
         return uni
-    data, _ = model_frame(cohort, lineage, entered)
-    kept, log = backward_lr(data, lineage, entered, ties=opts["ties"], p_remove=opts["p_remove"])
-    if not kept:
+    data, dropped = model_frame(cohort, lineage, entered)
+    try:
+        model, _ = survival.backward_lr_cox(
+            data, f"{lineage}_duration_days", f"{lineage}_recovered", entered, ties=opts["ties"],
+            p_remove=opts["p_remove"], p_enter=opts["p_enter"])
+    except RuntimeError as exc:
+        warnings.warn(f"Cox stepwise selection for {lineage}: {exc}; only the univariate rows "
+                      "are reported", RuntimeWarning, stacklevel=2)
         return uni
-    note = (f"; backward LR selection (p_remove={opts['p_remove']:g}) from univariate factors "
-            f"with p<{opts['p_enter']:g}: {', '.join(entered)}"
-            + (f"; {'; '.join(log)}" if log else ""))
-    final = fit_lineage(patients, lineage, kept, ties=opts["ties"], note=note)
-    return pd.concat([uni, final], ignore_index=True)
+    note = f"; candidates = univariate factors with p < {opts['p_screen']:g}"
+    return pd.concat([uni, stat_frame(_rows(model, ANALYSIS, lineage, dropped, note))],
+                     ignore_index=True)
 
 
 def cox_recovery(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:

@@ -1,0 +1,154 @@
+"""cartcyto.analyses.spearman (Wang 2021 Figures 3 and 4G) on small hand-built derived tables.
+
+Each row must equal a direct call of cartcyto.stats.tests.spearman on exactly the patients the
+analysis names (analysis set; new-onset patients of the lineage for Figure 4G), with that n.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartcyto.analyses import spearman as sp
+from cartcyto.figures.correlation import heatmap, scatter_panels
+from cartcyto.figures.style import savefig
+from cartcyto.records import STAT_COLUMNS
+from cartcyto.stats import tests
+
+N = 14
+
+
+def derived() -> pd.DataFrame:
+    """14 patients as read from derived/patients.csv (booleans as 'true'/'false' strings).
+
+    P12 and P13 are outside the analysis set (false / missing); lg_max_il6 is missing for P00;
+    SN is new-onset for even patients only.
+    """
+    i = np.arange(N)
+    df = pd.DataFrame({
+        "patient_id": [f"P{k:02d}" for k in i],
+        "in_analysis_set": ["true"] * 12 + ["false", ""],
+        "sn_nadir_value": 0.05 * ((i * 7) % 11) + 0.01,
+        "sa_nadir_value": 40.0 + (i * 5) % 13,
+        "st_nadir_value": 3.0 + (i * 3) % 17,
+        "lg_max_il6": np.r_[np.nan, 1.0 + 0.3 * ((i[1:] * 5) % 9)],
+        "lg_max_ferritin": 2.0 + 0.1 * i,
+        "lg_max_il10": 1.5 + 0.2 * ((i * 4) % 7),
+        "sn_new_onset": np.where(i % 2 == 0, "true", "false"),
+        "sa_new_onset": "true",
+        "st_new_onset": "false",
+        "sn_duration_days": 3.0 + (i * 5) % 8,
+        "sa_duration_days": 4.0 + (i * 3) % 7,
+        "st_duration_days": np.nan,
+        "sn_recovery_day": np.where(i % 4 == 0, np.nan, 8.0 + i),
+        "sa_recovery_day": 9.0 + (i * 2) % 5,
+        "st_recovery_day": np.nan,
+        "crs_onset_day": np.where(i % 3 == 0, np.nan, 1.0 + i % 4),
+        "crs_peak_day": 2.0 + i % 5,
+        "crs_recovery_day": 6.0 + (i * 7) % 9,
+        "crs_duration_days": 5.0 + i % 6,
+        "lg_ldh": 2.2 + 0.05 * ((i * 3) % 10),
+    })
+    return df
+
+
+def test_as_bool_and_analysis_set():
+    s = pd.Series(["true", "FALSE", "", None, "1", "0", True])
+    assert sp.as_bool(s).tolist() == [True, False, pd.NA, pd.NA, True, False, True]
+    df = derived()
+    assert sp.analysis_set(df)["patient_id"].tolist() == [f"P{k:02d}" for k in range(12)]
+    with pytest.raises(ValueError, match="in_analysis_set"):
+        sp.analysis_set(df.drop(columns="in_analysis_set"))
+
+
+def test_as_number_booleans_and_numbers():
+    assert sp.as_number(pd.Series(["true", "false", None])).tolist()[:2] == [1.0, 0.0]
+    assert np.isnan(sp.as_number(pd.Series(["true", "false", None])).iloc[2])
+    assert sp.as_number(pd.Series([1.5, 2.0])).tolist() == [1.5, 2.0]
+
+
+def test_nadir_markers_rows_equal_direct_spearman_on_analysis_set():
+    df = derived()
+    out = sp.nadir_markers(df, convention="spss")
+    assert list(out.columns) == STAT_COLUMNS
+    # marker order of MARKERS: il6, il10, ferritin; three lineages
+    assert out["term"].tolist() == ["lg_max_il6", "lg_max_il10", "lg_max_ferritin"] * 3
+    assert set(out["analysis"]) == {"spearman_nadir_markers"}
+    assert set(out["statistic"]) == {"rho"}
+    inset = df.iloc[:12]
+    for r in out.itertuples():
+        direct = tests.spearman(inset[r.term], inset[r.outcome], convention="spss").iloc[0]
+        assert r.estimate == pytest.approx(direct["estimate"], rel=1e-12)
+        assert r.p_value == pytest.approx(direct["p_value"], rel=1e-12)
+        assert r.n == direct["n"]
+        assert r.method.startswith(direct["method"])
+    il6 = out[out["term"] == "lg_max_il6"]
+    assert il6["n"].tolist() == [11.0] * 3          # P00 has no IL-6; P12, P13 not in the set
+    assert out[out["term"] == "lg_max_ferritin"]["n"].tolist() == [12.0] * 3
+
+
+def test_convention_r_uses_cor_test_rules():
+    df = derived()
+    spss = sp.nadir_markers(df, convention="spss")
+    r = sp.nadir_markers(df, convention="r")
+    # no ties in lg_max_ferritin nor sa_nadir_value: R's cor.test uses the exact distribution
+    exact = r[(r["term"] == "lg_max_ferritin") & (r["outcome"] == "sa_nadir_value")].iloc[0]
+    assert exact["method"].startswith(tests.SPEARMAN_EXACT)
+    assert spss.loc[exact.name, "method"].startswith(tests.SPEARMAN_T)
+    for a, b in zip(spss.itertuples(), r.itertuples()):
+        assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
+        direct = tests.spearman(df.iloc[:12][b.term], df.iloc[:12][b.outcome],
+                                convention="r").iloc[0]
+        assert b.p_value == pytest.approx(direct["p_value"], rel=1e-12)
+        assert b.method.startswith(direct["method"])
+    with pytest.raises(ValueError, match="convention"):
+        sp.nadir_markers(df, convention="sas")
+
+
+def test_recovery_uses_new_onset_patients_of_each_lineage():
+    df = derived()
+    out = sp.recovery(df, convention="spss")
+    assert set(out["analysis"]) == {"spearman_recovery"}
+    assert out["outcome"].unique().tolist() == ["sn_duration_days", "sa_duration_days",
+                                                "st_duration_days", "sn_recovery_day",
+                                                "sa_recovery_day", "st_recovery_day"]
+    assert out["term"].unique().tolist() == ["crs_onset_day", "crs_peak_day", "crs_recovery_day",
+                                             "crs_duration_days", "lg_max_il6", "lg_max_il10",
+                                             "lg_max_ferritin", "lg_ldh"]
+    sn = df.iloc[:12][df.iloc[:12]["sn_new_onset"] == "true"]           # P00, P02, ..., P10
+    row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_peak_day")].iloc[0]
+    direct = tests.spearman(sn["crs_peak_day"], sn["sn_duration_days"], convention="spss").iloc[0]
+    assert row["n"] == 6 and row["estimate"] == pytest.approx(direct["estimate"], rel=1e-12)
+    assert "new-onset SN patients" in row["method"]
+    # pairwise complete: CRS onset missing for i % 3 == 0 (P00, P06 among SN new onset)
+    row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_onset_day")].iloc[0]
+    assert row["n"] == 4
+    # recovery day missing for i % 4 == 0 (P00, P04, P08) -> 3 of 6
+    row = out[(out["outcome"] == "sn_recovery_day") & (out["term"] == "crs_peak_day")].iloc[0]
+    assert row["n"] == 3
+    # no new-onset ST patient: rows exist with n = 0 and no estimate
+    st = out[out["outcome"] == "st_duration_days"]
+    assert (st["n"] == 0).all() and st["estimate"].isna().all()
+
+
+def test_strongest_and_format_matrix():
+    stats = pd.DataFrame({"outcome": ["y"] * 4, "term": list("abcd"),
+                          "estimate": [0.1, -0.7, np.nan, 0.5], "p_value": [0.5, 0.001, np.nan, 0.02],
+                          "n": [10, 10, 2, 10]})
+    assert sp.strongest(stats, "y", 2) == ["b", "d"]
+    table = sp.format_matrix(stats, {"y": "Y"})
+    assert table.columns.tolist() == ["Variable", "a", "b", "c", "d"]
+    assert table.iloc[0].tolist() == ["Y", "0.100 (0.500; n=10)", "-0.700 (0.001; n=10)", "",
+                                      "0.500 (0.020; n=10)"]
+
+
+def test_figures_smoke(tmp_path):
+    df = derived()
+    out = sp.nadir_markers(df, convention="spss")
+    outcomes = ["sn_nadir_value", "sa_nadir_value", "st_nadir_value"]
+    fig = heatmap(out, outcomes, ["lg_max_il6", "lg_max_il10", "lg_max_ferritin", "lg_max_crp"],
+                  labels=sp.LABELS, title="Figure 3A")
+    paths = savefig(fig, tmp_path / "heat")
+    pairs = [[(o, t) for t in sp.strongest(out, o, 3)] for o in outcomes]
+    paths += savefig(scatter_panels(sp.analysis_set(df), out, pairs, labels=sp.LABELS,
+                                    panel_letters="BCDEFGHIJ"), tmp_path / "scatter")
+    for p in paths:
+        assert (tmp_path / p).stat().st_size > 1000
