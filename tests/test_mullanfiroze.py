@@ -159,3 +159,16 @@ def test_scb_stats_rows_and_tables():
     listing = format_scb_listing(t)
     assert list(listing["anc_recovery_day"]) == ["10", "n/a"]  # b2: no ANC data
     assert list(listing["rbc_ti_day"]) == ["n/a", "n/a"]
+
+
+def test_swimmer_png_pdf_deterministic(tmp_path):
+    from cartcyto.figures.swimmer import write_swimmer
+    derived, labs, crs = tiny_boosted()
+    t = scb_patients(derived, labs, None, crs, STUDY)
+    tr = pd.DataFrame({"patient_id": ["b1", "b1", "b2"], "day": [55, 62, 104],
+                       "treatment": ["prbc", "platelets", "platelets"], "dose": 1.0})
+    a = write_swimmer(t, derived, tr, str(tmp_path / "a" / "swim"))
+    b = write_swimmer(t, derived, tr, str(tmp_path / "b" / "swim"))
+    assert [p.rsplit(".", 1)[1] for p in a] == ["png", "pdf"]
+    for x, y in zip(a, b):
+        assert open(x, "rb").read() == open(y, "rb").read()
