@@ -188,19 +188,23 @@ def test_duplicate_key_and_missing_field_are_not_reproducible():
 
 def test_mullanfiroze_p_5999_is_discrepant_with_its_reason():
     pub = read_published(PUBLISHED / "mullanfiroze2022.csv")
-    pub = pub[pub["item"] == "prior_sct.prior_hsct.chi2.p_value"]
+    pub = pub[pub["item"] == "prior_sct.persistent_cytopenia.prior_hsct.true_vs_false.chi2.p_value"]
     table = [[23, 52 - 23], [23, 47 - 23]]
     rows = []
     for stat, p in (("chi2", chi2_contingency(table, correction=False)[1]),
                     ("chi2_yates", chi2_contingency(table, correction=True)[1]),
-                    ("fisher", fisher_exact(table)[1])):
-        rows.append(stat_row("prior_sct", stat, 0.0, term="prior_hsct", p_value=p, n=99, method=stat))
+                    ("odds_ratio", fisher_exact(table)[1])):  # the Fisher row carries the odds ratio
+        rows.append(stat_row("prior_sct", stat, 0.0, outcome="persistent_cytopenia", term="prior_hsct",
+                             level="true vs false", p_value=p, n=99, method=stat))
     res = build_scorecard(pub, stat_frame(rows)).iloc[0]
     assert res["status"] == "discrepant"
     assert res["reproduced"] == pytest.approx(0.6392, abs=1e-4)
     assert res["reason"].startswith("None of Pearson (0.639), Yates (0.789) or Fisher (0.689)")
-    assert "chi2_yates p_value=0.7894785" in res["detail"] and "fisher p_value=0.6894955" in res["detail"]
-    assert "discrepant prior_sct.prior_hsct.chi2.p_value" in summarise(build_scorecard(pub, stat_frame(rows)))
+    assert "chi2_yates p_value=0.7894785" in res["detail"]
+    assert "odds_ratio p_value=0.6894955" in res["detail"]
+    text = summarise(build_scorecard(pub, stat_frame(rows)), "mullanfiroze2022")
+    assert ("discrepant prior_sct.persistent_cytopenia.prior_hsct.true_vs_false.chi2.p_value: "
+            "published .5999, reproduced 0.639243 (rounded): None of Pearson") in text
 
 
 # --- whole published tables -----------------------------------------------------------------
@@ -282,3 +286,30 @@ def test_summary_cli(tmp_path, capsys):
     assert out[0].startswith("mine: 0 items") and out[1].startswith("wang2021: 4 items, 1 match")
     assert summary.main([str(tmp_path / "other")]) == 1
     assert "run the pipeline first" in capsys.readouterr().err
+
+
+# --- key contract with the analysis modules -------------------------------------------------
+
+def test_mullanfiroze_published_keys_exist_in_the_analysis_rows():
+    """Every published Mullanfiroze item finds its row in what cartcyto.mullanfiroze computes on the
+    bundled synthetic cohort (a key drift shows up here, not as silent not_reproducible)."""
+    mf = pytest.importorskip("cartcyto.mullanfiroze")
+    from cartcyto.config import resolve_study
+    from cartcyto.derive import derive_patients
+    from cartcyto.ingest import read_cohort
+
+    root = PUBLISHED.parents[1]
+    if not (root / "data" / "mullanfiroze2022" / "patients.csv").exists():
+        pytest.skip("synthetic Mullanfiroze cohort not generated")
+    study = resolve_study("mullanfiroze2022", {"cohort": str(root / "data" / "mullanfiroze2022"),
+                                               "design": "mullanfiroze2022"})
+    cohort = read_cohort(study["cohort"], study)
+    derived = derive_patients(cohort, study)
+    table = mf.scb_patients(derived, cohort.labs, cohort.treatments, cohort.crs, study)
+    stats = stat_frame(pd.concat([mf.prior_sct_stats(derived, study),
+                                  mf.scb_stats(table, derived, study)]))
+    sc = build_scorecard(read_published(PUBLISHED / "mullanfiroze2022.csv"), stats)
+    missing = sc.loc[sc["status"] == "not_reproducible", ["item", "detail"]]
+    assert missing.empty, missing.to_string()
+    p = sc.set_index("item").loc["prior_sct.persistent_cytopenia.prior_hsct.true_vs_false.chi2.p_value"]
+    assert p["status"] == "discrepant"  # the .5999 of the letter, whatever the cohort

@@ -308,8 +308,12 @@ def summarise(scorecard: pd.DataFrame, study: str = "scorecard") -> str:
         lines[0] += " (no published values for this study)"
     for _, r in sc[sc["status"] == "discrepant"].iterrows():
         why = r["reason"] or r["detail"]
+        try:
+            shown = f"{float(r['reproduced']):.6g}"
+        except (TypeError, ValueError):
+            shown = str(r["reproduced"]) or "-"
         lines.append(f"  discrepant {r['item']}: published {r['published']}, reproduced "
-                     f"{r['reproduced'] or '-'} ({r['rule']}): {why}")
+                     f"{shown} ({r['rule']}): {why}")
     nr = sc[sc["status"] == "not_reproducible"]
     if len(nr):
         by = nr.groupby("analysis", sort=True).size()
