@@ -66,6 +66,7 @@ def _flag(df: pd.DataFrame, column: str) -> pd.Series:
 
 def _categories(s: pd.Series, term: str) -> tuple[pd.Series, list[str]]:
     """The factor as category strings (<NA> missing) and its category order."""
+    s = s.where(s.astype("string").str.strip().fillna("") != "")  # blank cells are missing
     b = as_bool(s)
     if b.notna().sum() == s.notna().sum() and s.notna().any():  # a boolean column
         return b.map({True: "true", False: "false"}).astype("object"), ["true", "false"]
