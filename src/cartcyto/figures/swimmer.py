@@ -133,7 +133,7 @@ def swimmer_plot(table: pd.DataFrame, patients: pd.DataFrame, treatments: pd.Dat
                 for lab, c, _ in TRANSFUSIONS.values()]
     handles += [Line2D([], [], ls="none", marker="*", ms=10, mfc="#CC79A7", mec="black", mew=0.5, label="Relapse"),
                 Line2D([], [], ls="none", marker="X", ms=7, mfc="black", mec="white", label="Death"),
-                Line2D([], [], ls="none", marker=r"$\rightarrow$", ms=10, color="black",
+                Line2D([0, 1], [0, 0], color="black", lw=1.0, marker=">", ms=5, markevery=[1],
                        label="Alive at last follow-up")]
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7,
                handlelength=1.4, columnspacing=1.2)
