@@ -29,8 +29,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive_episodes import (any_by, first_by, group_starts, last_by, nullable_bool,
-                                      nullable_int, patient_codes, sort_key)
+from cartcyto.derive_episodes import (any_by, first_by, group_starts, last_by, name_codes,
+                                      nullable_bool, nullable_int, patient_codes, sort_key)
 
 CRS_SUMMARY = ("crs_max_grade", "crs_onset_day", "crs_peak_day", "crs_recovery_day")
 KNOWN_MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")
@@ -150,11 +150,13 @@ def derive_markers(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
         lo, hi = study.get("marker_window", [0, 28])
         p = patient_codes(_ids(cohort), mk["patient_id"])
         d, v = _num(mk["day"]), _num(mk["value"])
-        names = mk["marker"].astype(str).map(marker_column).to_numpy()
-        present = sorted(set(names), key=lambda m: (KNOWN_MARKERS.index(m)
-                                                     if m in KNOWN_MARKERS else len(KNOWN_MARKERS), m))
-        inwin = (p >= 0) & (d >= lo) & (d <= hi) & ~np.isnan(v)
-        peaks = (pd.DataFrame({"m": names[inwin], "p": p[inwin], "v": v[inwin]})
+        code, uniq = name_codes(mk["marker"], marker_column)
+        present = sorted(set(uniq), key=lambda m: (KNOWN_MARKERS.index(m)
+                                                    if m in KNOWN_MARKERS else len(KNOWN_MARKERS), m))
+        mcode = pd.Index(present).get_indexer(uniq)[code] if uniq.size else code
+        inwin = (p >= 0) & (code >= 0) & (d >= lo) & (d <= hi) & ~np.isnan(v)
+        peaks = (pd.DataFrame({"m": np.asarray(present, dtype=object)[mcode[inwin]],
+                               "p": p[inwin], "v": v[inwin]})
                  .groupby(["m", "p"], sort=False)["v"].max())
         for m in present:
             x = np.full(n, np.nan)
@@ -189,9 +191,9 @@ def derive_treatments(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     t3_start = study.get("phases", {}).get("t3_start", 0)
     p = patient_codes(_ids(cohort), tr["patient_id"])
     d = _num(tr["day"])
-    name = tr["treatment"].astype(str).str.strip().str.lower().to_numpy()
-    ok = (p >= 0) & (d >= t3_start)
-    days = (pd.DataFrame({"t": name[ok], "p": p[ok], "d": d[ok]}).drop_duplicates()
+    code, names = name_codes(tr["treatment"])
+    ok = (p >= 0) & (code >= 0) & (d >= t3_start)
+    days = (pd.DataFrame({"t": names[code[ok]], "p": p[ok], "d": d[ok]}).drop_duplicates()
             .groupby(["t", "p"], sort=False).size())
     counts = {}
     for t in TREATMENTS:

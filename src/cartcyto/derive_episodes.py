@@ -45,6 +45,33 @@ PRE_LD_TESTS = ("anc", "hb", "plt")
 
 
 # ---------------------------------------------------------------- array helpers (rows sorted by patient)
+def _runs(values: np.ndarray):
+    """``(heads, lengths)`` of the runs of equal neighbours of an object array, or ``None`` when
+    that does not pay (few repeats) or cannot be computed (values without a truth value)."""
+    if values.dtype != object or values.size < 2:
+        return None
+    try:
+        change = np.empty(values.size, dtype=bool)
+        change[0] = True
+        change[1:] = values[1:] != values[:-1]
+    except (TypeError, ValueError):  # e.g. pd.NA
+        return None
+    heads = np.flatnonzero(change)
+    if heads.size > values.size // 2:
+        return None
+    return heads, np.diff(np.r_[heads, values.size])
+
+
+def _encode(values: np.ndarray, encode) -> np.ndarray:
+    """``encode(values)``, hashing only the first value of each run (long tables list a
+    patient's or a test's rows together, so far fewer strings are hashed)."""
+    runs = _runs(values)
+    if runs is None:
+        return np.asarray(encode(values))
+    heads, lengths = runs
+    return np.repeat(encode(values[heads]), lengths)
+
+
 def patient_codes(ids: pd.Index, column: pd.Series) -> np.ndarray:
     """Position of each value of ``column`` in ``ids`` (the patients' ids), -1 when unknown."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -53,7 +80,18 @@ def patient_codes(ids: pd.Index, column: pd.Series) -> np.ndarray:
         return np.where(codes >= 0, pos[codes], -1).astype(np.int64)
     if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
         column = column.astype(str)
-    return ids.get_indexer(column).astype(np.int64)
+    return _encode(column.to_numpy(dtype=object), ids.get_indexer).astype(np.int64)
+
+
+def name_codes(column: pd.Series, normalise=lambda x: str(x).strip().lower()):
+    """``(codes, names)``: factorised ``column`` with each distinct name normalised once
+    (code -1 for missing); ``names[codes]`` is the normalised name of each row."""
+    values = column.to_numpy(dtype=object)
+    runs = _runs(values)
+    uniques = pd.unique(values if runs is None else values[runs[0]])
+    uniques = uniques[~pd.isna(uniques)]
+    codes = _encode(values, pd.Index(uniques, dtype=object).get_indexer)
+    return codes.astype(np.int64), np.array([normalise(u) for u in uniques], dtype=object)
 
 
 def group_starts(p: np.ndarray) -> np.ndarray:
@@ -136,15 +174,15 @@ def daily_series(labs: pd.DataFrame, ids: pd.Index, tests) -> dict[str, tuple]:
     if labs is None or len(labs) == 0:
         return {t: empty for t in tests}
     p_all = patient_codes(ids, labs["patient_id"])
-    tcode, tnames = pd.factorize(labs["test"])
+    tcode, tnames = name_codes(labs["test"])
     day_all = labs["day"].to_numpy(dtype=np.int64)
     val_all = labs["value"].to_numpy(dtype=np.float64)
     for test in tests:
-        k = np.flatnonzero(np.asarray(tnames) == test)
+        k = np.flatnonzero(tnames == test)
         if k.size == 0:
             out[test] = empty
             continue
-        m = (tcode == k[0]) & (p_all >= 0) & ~np.isnan(val_all)
+        m = np.isin(tcode, k) & (p_all >= 0) & ~np.isnan(val_all)
         p, d, v = p_all[m], day_all[m], val_all[m]
         key = sort_key(p, d)
         if key.size > 1 and not (key[1:] >= key[:-1]).all():
@@ -180,10 +218,13 @@ def transfusions(cohort, ids: pd.Index) -> dict[str, tuple[np.ndarray, np.ndarra
         return {}
     p = patient_codes(ids, tr["patient_id"])
     d = pd.to_numeric(tr["day"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    name = tr["treatment"].astype(str).str.lower().to_numpy()
-    ok = (p >= 0) & ~np.isnan(d)
-    return {t: (p[ok & (name == t)], d[ok & (name == t)].astype(np.int64))
-            for t in np.unique(name[ok])}
+    code, names = name_codes(tr["treatment"])
+    ok = (p >= 0) & ~np.isnan(d) & (code >= 0)
+    out = {}
+    for t in set(names):
+        m = ok & np.isin(code, np.flatnonzero(names == t))
+        out[t] = (p[m], d[m].astype(np.int64))
+    return out
 
 
 # ---------------------------------------------------------------- one lineage
