@@ -143,8 +143,9 @@ def incidence_by_crs(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
         t = tests.chi_square(np.asarray(table).T, convention=convention).iloc[0]
         rows.append(stat_row("incidence_by_crs", "chi2", t["estimate"], outcome=out,
                              p_value=t["p_value"], n=t["n"],
-                             method=f"{t['method']}, two-sided; 2 x 3 table (cytopenia yes/no x "
-                                    "CRS none/mild/severe)"))
+                             method=(f"{t['method']}, two-sided" if not pd.isna(t["p_value"])
+                                     else t["method"])
+                             + "; 2 x 3 table (cytopenia yes/no x CRS none/mild/severe)"))
     return stat_frame(rows)
 
 

@@ -130,8 +130,9 @@ def _categorical(grp: dict, term: str, analysis: str, outcome: str, convention: 
     res = tests.chi_square(table[:, keep] if keep.any() else table, convention=convention).iloc[0]
     rows.append(stat_row(analysis, "chi2", res["estimate"], outcome=outcome, term=term,
                          p_value=res["p_value"], n=res["n"],
-                         method=f"{res['method']}, two-sided; new-onset vs no severe cytopenia "
-                                "x categories among at-risk patients"))
+                         method=(f"{res['method']}, two-sided" if not pd.isna(res["p_value"])
+                                 else res["method"])
+                         + "; new-onset vs no severe cytopenia x categories among at-risk patients"))
     return rows
 
 
@@ -168,6 +169,10 @@ def format_univariate(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
         test = st.loc[(term, "", "chi2")]
         levels = list(dict.fromkeys(lv.split(":", 1)[1] for lv in
                                     sub.loc[(sub["term"] == term) & (sub["statistic"] == "count"), "level"]))
+        if not levels:  # nobody with a value in either group
+            out.append({"Factor": label, **{head[g]: "" for g in GROUP_ORDER},
+                        "P": format_p(test["p_value"]), "Test": "Pearson chi-square"})
+            continue
         shown = ["true"] if set(levels) <= {"true", "false"} else levels
         lines = []
         for c in shown:
