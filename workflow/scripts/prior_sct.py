@@ -1,0 +1,32 @@
+"""Mullanfiroze 2022: persistent grade 3-4 cytopenia by prior SCT (2x2, three tests)."""
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import setup_logging  # noqa: E402
+
+from cartcyto.derive import write_derived  # noqa: E402
+from cartcyto.mullanfiroze import format_prior_sct, prior_sct_patients, prior_sct_stats  # noqa: E402
+from cartcyto.records import write_stats  # noqa: E402
+from cartcyto.tables import write_table  # noqa: E402
+
+
+def main(snakemake):
+    log = setup_logging(snakemake)
+    study = snakemake.params.study
+    out = snakemake.output
+    derived = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""], low_memory=False)
+    stats = prior_sct_stats(derived, study)
+    write_stats(stats, out.stats)
+    write_derived(prior_sct_patients(derived, study), out.per_patient)
+    table, note = format_prior_sct(stats)
+    write_table(table, Path(out.table).with_suffix(""),
+                title="Persistent CTCAE grade 3-4 cytopenia (after day "
+                      f"{study.get('persistent_after_day', 28)}) by prior SCT, evaluable patients",
+                note=note)
+    log.info("prior_sct: %d statistics rows; %s", len(stats), note)
+
+
+main(snakemake)  # noqa: F821
