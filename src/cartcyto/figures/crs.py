@@ -52,8 +52,11 @@ def fig_crs_vs_cytopenia_timing(patients: pd.DataFrame, stats: pd.DataFrame,
         _box(ax, 0, v, PALETTE["crs"], rng)
         top = v.max() if v.size else 0
         for k, lin in enumerate(LINEAGES, start=1):
-            new = df[as_bool(df[f"{lin}_new_onset"]).fillna(False).to_numpy(bool)]
-            w = pd.to_numeric(new[f"{lin}_{measure}"], errors="coerce").dropna().to_numpy()
+            flag = df.get(f"{lin}_new_onset", pd.Series(pd.NA, index=df.index))
+            new = df[as_bool(flag).fillna(False).to_numpy(bool)]
+            col = f"{lin}_{measure}"
+            w = (pd.to_numeric(new[col], errors="coerce").dropna().to_numpy()
+                 if col in new.columns else np.array([]))
             _box(ax, k, w, PALETTE[lin], rng)
             top = max(top, w.max() if w.size else 0)
         for k, lin in enumerate(LINEAGES, start=1):
@@ -111,7 +114,12 @@ def fig_kinetics_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
             s = [_stat(sub, "kinetics_by_crs", test, "sem", f"day{d}:{g}") for d in days]
             ax.errorbar(days, m, yerr=s, color=PALETTE[g], marker="o", ms=3, lw=1.2, capsize=2,
                         label=GROUP_LABEL[g])
-            top = max(top, np.nanmax(np.asarray(m) + np.nan_to_num(s)))
+            hi = np.asarray(m, dtype=float) + np.nan_to_num(np.asarray(s, dtype=float))
+            if np.isfinite(hi).any():
+                top = max(top, float(np.nanmax(hi)))
+        if not np.isfinite(top) or top <= 0:
+            top = 1.0
+            ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color="#999999")
         for d, p in zip(days, h["p_value"]):
             if p < 0.05:
                 ax.text(d, top * 1.04, stars(p), ha="center", fontsize=7)
