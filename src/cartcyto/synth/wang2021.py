@@ -1,0 +1,248 @@
+"""Synthetic cohort calibrated to Wang L et al., Front Oncol 2021;11:702644 (``data/wang2021``).
+
+THE DATA ARE SYNTHETIC. No value comes from a patient; every value is drawn by this seeded
+generator so that the pipeline's derived aggregates equal what the paper publishes and the
+published associations are present. ``write_wang2021(folder, seed)`` writes the contract tables
+(``patients, labs, crs, markers, treatments``; data contract section 1) and a README; the same
+seed gives the same bytes.
+
+Generative model
+----------------
+86 patients (study codes W001..W086): 76 in the analysis set (``response_d28`` CR or CRi) and
+10 excluded (7 NR, 3 withdrawn). Steps, each in its own module:
+
+1. Truth (``wang2021_truth``), analysis set:
+   * Table 1 continuous rows (age, BMI, prior chemotherapy cycles, relapses, BM blasts,
+     pre-LD ANC / Hb / PLT, LDH, ferritin, ALT, AST, GFR, creatinine, urea, uric acid) with the
+     exact published median [range] (``common.exact_median_range``), given to patients through a
+     rank copula so that related covariates move together (blasts with CRS grade, LDH with
+     blasts, AST with ALT, GFR against creatinine, ...);
+   * exact counts: sex 38/38, extramedullary 14, prior allo-HSCT 21, CAR target 50/4/22, CRS
+     grade 0/1/2/3/4 = 14/11/22/20/9 (none 14, mild 33, severe 29), neurotoxicity (ICANS >= 1) 9,
+     tocilizumab or steroids in 0/14, 4/33, 24/29;
+   * CRS course: onset (median about day 2, earlier when severe), peak, and a duration with median
+     exactly 7.5 days (range 2-21) that grows with the grade;
+   * peak markers (lg scale) = mean + sd x (loading x inflammation factor + noise), the factor
+     being 0.75 x standardised CRS grade + noise, so every cytokine peak rises with the grade;
+     the ferritin peak is the baseline ferritin raised by an inflammation-dependent amount;
+   * severe cytopenia by phase, with exactly the published structure: SN 4 (T1, all also T2) /
+     20 (T2) / 59 (T3), SA 7 / 8 / 45 (baseline union 10), ST 8 / 8 / 43 (union 12); every
+     baseline-severe patient is also severe in T3; new onset 39 of 56, 35 of 66, 31 of 64.
+     Baseline severity is drawn from a marrow-burden score (blasts), new onset from the CRS grade
+     and the inflammation factor. Pre-LD values below the thresholds go exactly to the T1-severe.
+2. Recovery (``wang2021_recovery``): Weibull proportional-hazards durations with the Figure 5
+   hazard ratios, PHT (19) from the published logistic model, onsets placed so that PHT holds,
+   follow-up; the draw is repeated until the refitted Cox and logistic models lie within one
+   standard error of the published coefficients (conditioning, for any seed; see that module).
+3. Trajectories (``wang2021_trajectory``): lab schedules (~3 a week from about day -10, to day
+   29-35, or 45-90 for PHT), piecewise values that realise exactly the planned phases, onsets,
+   nadirs and recoveries under the contract's definitions (LD dip, CRS-time dips, biphasic
+   recoveries), G-CSF while ANC < 0.5 (59 patients) plus 7 with ANC 0.5-1.0 (66), PRBC in
+   exactly 38 and platelets in 35 (at measured Hb < 60 / PLT < 20, at least 8 days before the
+   recovery), tocilizumab / steroids at the CRS peak, daily CRS / ICANS grades, markers ~3 a week.
+4. Outcomes (here): hemorrhage 14 (more likely with PHT and severe thrombocytopenia), infection 13
+   (with severe neutropenia, not PHT), relapse, death (non-relapse mortality in 2 PHT and 4
+   non-PHT patients, never before day 28 in the analysis set), length of stay from admission
+   (day -6..-9) to discharge (after the last recovery), and costs built from the supportive care
+   actually given (G-CSF days, PRBC units, platelet transfusions, oxygen with anemia and CRS), so
+   that durations and costs correlate as in Figure 6E-I.
+
+Lab units: canonical (ANC, PLT 10^9/L; Hb g/L) except a few early pre-LD rows written in /uL
+and g/dL, and a few same-day repeat measurements (the derivation keeps the day's lowest), to
+exercise the ingestion rules.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cartcyto.synth.common import weighted_choice, write_table
+from cartcyto.synth.wang2021_recovery import simulate_recovery
+from cartcyto.synth.wang2021_trajectory import (Patient, choose_support, crs_rows, marker_rows,
+                                                toci_rows)
+from cartcyto.synth.wang2021_truth import LINEAGES, N_ANALYSIS, N_TOTAL, TABLE1_CONTINUOUS, draw_truth
+
+__all__ = ["DEFAULT_SEED", "build_wang2021", "write_wang2021"]
+
+DEFAULT_SEED = 20210630          # the paper's publication date
+LD_START, LD_END = -4, -2
+PATIENT_COLUMNS = [
+    "patient_id", "sex", "age_years", "response_d28", "ld_start_day", "ld_end_day", "bmi",
+    "extramedullary", "prior_chemo_cycles", "prior_hsct", "months_hsct_to_cart", "n_relapses",
+    "bm_blasts_pct", "car_target", "ldh", "ferritin", "alt", "ast", "gfr", "creatinine", "urea",
+    "uric_acid", "hemorrhage", "infection", "nrm", "los_days", "cost_total", "cost_drug",
+    "cost_lab", "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "last_followup_day",
+    "death_day", "relapse_day",
+]
+TEST_ORDER = {"anc": 0, "hb": 1, "plt": 2}
+TREATMENT_ORDER = {"gcsf": 0, "prbc": 1, "platelets": 2, "tocilizumab": 3, "corticosteroid": 4}
+README = """\
+# Synthetic Wang 2021 cohort (not patient data)
+
+Every value in this folder is SYNTHETIC: drawn by `cartcyto.synth.wang2021` (seed {seed}) so that
+the pipeline's derived aggregates equal those published by Wang L et al., Front Oncol
+2021;11:702644 (Table 1, severe cytopenia by phase, PHT, supportive care) and the published
+Figure 5 hazard ratios and PHT odds ratios hold in the data by construction. No row describes a
+real person. Regenerate with `python -m cartcyto.synth data` (identical bytes).
+
+Tables follow the data contract (section 1): patients.csv, labs.csv, crs.csv, markers.csv,
+treatments.csv. 86 patients (W001..W086), 76 in the analysis set (response_d28 CR/CRi).
+"""
+
+
+def _outcomes(t: dict, plan: dict, info: list[dict], rng: np.random.Generator) -> dict:
+    n, na = N_TOTAL, N_ANALYSIS
+    analysis = t["analysis"]
+    pat = t["pattern"]
+    pht = plan["pht"]
+    last = plan["last_lab"].astype(float)
+    st3 = pat["st"]["t3"].astype(float)
+    sn3 = pat["sn"]["t3"].astype(float)
+    zg = t["z_grade"]
+    out: dict = {}
+    hem = np.zeros(n, bool)
+    hem[:na] = weighted_choice(np.exp(1.7 * pht[:na] + 0.8 * st3[:na]), 14, rng)
+    hem[na:] = rng.random(n - na) < 0.2
+    inf = np.zeros(n, bool)
+    inf[:na] = weighted_choice(np.exp(0.6 * sn3[:na] + 0.2 * zg[:na]), 13, rng)
+    inf[na:] = rng.random(n - na) < 0.3
+    out["hemorrhage"], out["infection"] = hem, inf
+
+    relapse = np.full(n, np.nan)
+    rel = np.zeros(n, bool)
+    rel[:na] = weighted_choice(np.exp(0.02 * t["bm_blasts_pct"][:na]), 24, rng)
+    relapse[rel] = np.maximum(last[rel] + 7, np.round(45 + rng.gamma(2.0, 80.0, n)[rel]))
+    death = np.full(n, np.nan)
+    # non-relapse mortality: 2 PHT patients die at their last lab day (day >= 45), 4 others later
+    nrm = np.zeros(n, bool)
+    nrm_pht = weighted_choice(np.ones(na), 2, rng, eligible=pht[:na] & ~rel[:na])
+    nrm_oth = weighted_choice(np.ones(na), 4, rng, eligible=~pht[:na] & ~rel[:na])
+    nrm[:na] = nrm_pht | nrm_oth
+    death[:na] = np.where(nrm_pht, last[:na], death[:na])
+    death[:na] = np.where(nrm_oth, last[:na] + np.round(rng.uniform(30, 300, na)), death[:na])
+    rel_death = rel & (rng.random(n) < 0.4)
+    death = np.where(rel_death & analysis, relapse + np.round(rng.uniform(20, 300, n)), death)
+    # excluded patients: NR die of disease (some), withdrawn leave at their last lab
+    resp = t["response_d28"]
+    nr = resp == "NR"
+    nr_death = nr & (rng.random(n) < 0.6)
+    death = np.where(nr_death, np.maximum(last + 1, np.round(rng.uniform(40, 250, n))), death)
+    wd_death = (resp == "withdrawn") & (rng.random(n) < 0.35)
+    death = np.where(wd_death, last, death)
+    out["nrm"] = nrm
+    out["death_day"] = death
+    out["relapse_day"] = relapse
+    follow = np.where(np.isnan(death), np.maximum(last, np.round(rng.uniform(180, 1500, n))), death)
+    follow = np.where(resp == "withdrawn", np.where(np.isnan(death), last, death), follow)
+    out["last_followup_day"] = follow
+
+    # length of stay and costs (CNY), from the care actually given
+    rec_max = np.nanmax(np.vstack([np.nan_to_num(plan["recovery"][lin], nan=0.0) for lin in LINEAGES]
+                                  + [np.nan_to_num(t["crs_recovery"], nan=0.0)]), axis=0)
+    censored = np.any([~np.isnan(plan["onset"][lin]) & np.isnan(plan["recovery"][lin]) for lin in LINEAGES], axis=0)
+    discharge = np.maximum(18 + rng.integers(0, 10, n), rec_max + rng.integers(1, 6, n))
+    discharge = np.where(censored, np.minimum(last, discharge + 10), np.minimum(discharge, last))
+    admission = -rng.integers(6, 10, n)
+    los = discharge - admission
+    out["los_days"] = los
+    gcsf = np.array([x["gcsf_days"] for x in info], float)
+    prbc = np.array([x["prbc_units"] for x in info], float)
+    plt_tx = np.array([x["platelet_tx"] for x in info], float)
+    sa_len = np.array([x["t3_len"].get("sa", 0) for x in info], float)
+    grade = t["crs_grade"]
+    cost_gcsf = gcsf * 160.0 * rng.lognormal(0, 1.3, n) + 900.0 * rng.random(n) * (gcsf > 0)
+    cost_prbc = prbc * 420.0 * rng.lognormal(0, 0.12, n)
+    cost_plt = plt_tx * 1300.0 * rng.lognormal(0, 0.6, n)
+    oxygen_days = np.maximum(0, 0.6 * sa_len + 1.5 * np.maximum(grade - 1, 0) + rng.normal(0, 7.0, n))
+    cost_oxygen = np.round(oxygen_days) * 45.0 * rng.lognormal(0, 0.2, n)
+    toci_n = np.array([x["toci_doses"] for x in info], float)
+    cost_drug = (cost_gcsf + toci_n * 4200.0 + 18000.0 * rng.lognormal(0, 0.25, n)
+                 + inf * 9000.0 * rng.lognormal(0, 0.5, n) + los * 260.0 * rng.lognormal(0, 0.2, n))
+    cost_lab = los * 380.0 * rng.lognormal(0, 0.15, n)
+    cost_total = (cost_drug + cost_lab + cost_prbc + cost_plt + cost_oxygen
+                  + los * 320.0 + 25000.0 * rng.lognormal(0, 0.15, n))
+    for name, x in (("cost_gcsf", cost_gcsf), ("cost_prbc", cost_prbc), ("cost_platelets", cost_plt),
+                    ("cost_oxygen", cost_oxygen), ("cost_drug", cost_drug), ("cost_lab", cost_lab),
+                    ("cost_total", cost_total)):
+        out[name] = np.round(x, 2)
+    return out
+
+
+def build_wang2021(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """The cohort tables (and ``_plan``/``_truth`` for inspection) for ``seed``."""
+    rng = np.random.default_rng(seed)
+    t = draw_truth(rng)
+    plan = simulate_recovery(t, rng)
+    support = choose_support(t, plan, rng)
+    ids = np.array([f"W{k + 1:03d}" for k in rng.permutation(N_TOTAL)], dtype=object)
+
+    labs, treat, crs, markers, info = [], [], [], [], []
+    for i in range(N_TOTAL):
+        p = Patient(i, t, plan, rng, support).build()
+        labs += [(ids[i], d, test, v) for d, test, v in p.labs]
+        tr = toci_rows(t, i, rng)
+        p.info["toci_doses"] = sum(1 for r in tr if r[1] == "tocilizumab")
+        treat += [(ids[i], d, name, dose) for d, name, dose in p.treat + tr]
+        crs += [(ids[i],) + r for r in crs_rows(t, i, rng)]
+        markers += [(ids[i],) + r for r in marker_rows(t, i, rng)]
+        info.append(p.info)
+    outc = _outcomes(t, plan, info, rng)
+
+    pts = pd.DataFrame({"patient_id": ids, "sex": t["sex"], "response_d28": t["response_d28"],
+                        "ld_start_day": LD_START, "ld_end_day": LD_END,
+                        "extramedullary": t["extramedullary"], "prior_hsct": t["prior_hsct"],
+                        "months_hsct_to_cart": t["months_hsct_to_cart"], "car_target": t["car_target"]})
+    for col in TABLE1_CONTINUOUS:
+        pts[col] = t[col]
+    for col, x in outc.items():
+        pts[col] = x
+    pts = pts[PATIENT_COLUMNS].sort_values("patient_id", kind="stable").reset_index(drop=True)
+
+    lab = pd.DataFrame(labs, columns=["patient_id", "day", "test", "value"])
+    lab["unit"] = lab["test"].map({"anc": "10^9/L", "hb": "g/L", "plt": "10^9/L"})
+    lab = _unit_variants(lab, rng, ids[:N_ANALYSIS])
+    lab["_o"] = lab["test"].map(TEST_ORDER)
+    lab = lab.sort_values(["patient_id", "day", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+    tr = pd.DataFrame(treat, columns=["patient_id", "day", "treatment", "dose"])
+    tr["_o"] = tr["treatment"].map(TREATMENT_ORDER)
+    tr = (tr.drop_duplicates(["patient_id", "day", "treatment"]).sort_values(["patient_id", "day", "_o"], kind="stable")
+          .drop(columns="_o").reset_index(drop=True))
+    crs_df = pd.DataFrame(crs, columns=["patient_id", "day", "crs_grade", "icans_grade"])
+    crs_df = crs_df.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+    mk = pd.DataFrame(markers, columns=["patient_id", "day", "marker", "value", "unit"])
+    mk = mk.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+    return {"patients": pts, "labs": lab, "crs": crs_df, "markers": mk, "treatments": tr,
+            "_truth": t, "_plan": plan, "_ids": ids}
+
+
+def _unit_variants(lab: pd.DataFrame, rng: np.random.Generator, analysis_ids) -> pd.DataFrame:
+    """A few early pre-LD rows (never the pre-LD value) in /uL or g/dL, and a few same-day
+    repeat platelet counts (higher than the first; the day's lowest is what counts)."""
+    lab = lab.copy()
+    pre_day = lab[lab["day"] < LD_START].groupby("patient_id")["day"].transform("max")
+    early = (lab["day"] < LD_START) & (lab["day"] < pre_day.reindex(lab.index))
+    chosen = rng.choice(np.array(sorted(analysis_ids)), 4, replace=False)
+    conv = early & lab["patient_id"].isin(chosen)
+    for test, unit, f, dec in (("anc", "/uL", 1000.0, 0), ("plt", "/uL", 1000.0, 0), ("hb", "g/dL", 0.1, 1)):
+        m = conv & (lab["test"] == test)
+        lab.loc[m, "value"] = np.round(lab.loc[m, "value"] * f, dec)
+        lab.loc[m, "unit"] = unit
+    late = lab[(lab["day"] >= 3) & (lab["test"] == "plt")]
+    rep = late.loc[rng.choice(late.index.to_numpy(), 5, replace=False)].copy()
+    rep["value"] = rep["value"] + rng.integers(4, 15, len(rep))
+    return pd.concat([lab, rep], ignore_index=True)
+
+
+def write_wang2021(outdir: str | Path, seed: int = DEFAULT_SEED) -> Path:
+    """Write the synthetic Wang 2021 cohort (contract CSV tables + README) into ``outdir``."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    tables = build_wang2021(seed)
+    for name in ("patients", "labs", "crs", "markers", "treatments"):
+        write_table(tables[name], outdir / f"{name}.csv")
+    (outdir / "README.md").write_text(README.format(seed=seed), encoding="utf-8", newline="\n")
+    return outdir

@@ -1,0 +1,272 @@
+"""Wang 2021 synthetic cohort, step 2: recovery times, PHT and the day-28 structure.
+
+Generative model (see also ``cartcyto.synth.wang2021``):
+
+* **Recovery of a new-onset episode** (lineage L): the duration T (days from onset to recovery)
+  follows a Weibull proportional-hazards model
+  ``h(t | x) = lambda_L k_L t^(k_L - 1) exp(beta_L' (x - xbar))`` with the published Figure 5
+  log hazard ratios as ``beta_L`` (SN: max lg D-dimer, CRS peak day, BM blasts, tocilizumab /
+  steroids; SA: max lg IL-10, CRS recovery day; ST: max lg ferritin) and ``lambda_L`` set by the
+  median duration at the mean covariates (``WEIBULL``). ``T = (E / (lambda exp(lp)))^(1/k)``,
+  E ~ Exp(1); the realised duration is ``ceil(T)`` days (the trajectory generator puts a lab on
+  the onset and on the recovery day). A patient without CRS has no CRS day: its CRS term is 0
+  (such patients are not in the SN / SA models, which need the CRS day).
+* **PHT** (severe cytopenia ongoing on day 28): drawn from the published logistic model
+  ``logit P = a + log(1.317) crs_onset_day + log(1.167) crs_recovery_day + log(5.312) crs_max_grade``
+  (patients without CRS: P = ``P_PHT_NO_CRS``), conditioned on exactly 19 PHT patients, with the
+  intercept ``a`` solved so that the expected count is 19. A patient is forced to PHT when a
+  new-onset duration cannot end by day 26 (T > 25 days), and forced not to be PHT when it has no
+  baseline episode and no new-onset episode of >= 10 days (then nothing can be ongoing on day 28
+  with an onset by day 21).
+* **Onset days**: a new-onset episode starts at its natural day ``crs_onset + lag`` (cytopenia
+  follows CRS; lag ~ 1 + Poisson). Without PHT the onset is moved earlier when needed so that the
+  episode recovers by day 26; a PHT patient carries PHT on an episode that is naturally ongoing
+  on day 28, else on a baseline episode (recovery moved to day >= 31), else on its longest
+  new-onset episode, started late enough (``31 - T``, at most day 21) to be ongoing.
+  The onset day is free in the Cox model (which is about the duration only), so these moves do
+  not touch the hazard ratios.
+* **Follow-up**: PHT patients have labs to day 45..90 (a recovery later than 4 days before the
+  last lab is censored there); others to day 29..35, after every recovery.
+* **Calibration by conditioning**: the draw of durations, lags, PHT and follow-up is repeated
+  until the models refitted on the realised data (Cox, Breslow ties, among the analysis-set
+  new-onset patients with complete covariates; logistic among the patients with CRS) give every
+  coefficient within ``TOLERANCE_SE`` standard errors of its generating (= published) value. This
+  is sampling from the model conditional on an estimate close to the truth, done inside the
+  generator for any seed; the seed is never chosen.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy.special import expit
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.duration.hazard_regression import PHReg
+
+from cartcyto.synth.common import conditional_bernoulli
+from cartcyto.synth.wang2021_truth import LINEAGES, N_ANALYSIS
+
+HR = {  # Figure 5 (published hazard ratios of recovery)
+    "sn": {"lg_max_ddimer": 0.536, "crs_peak_day": 0.89, "bm_blasts_pct": 0.987, "toci_or_steroid": 0.36},
+    "sa": {"lg_max_il10": 0.533, "crs_recovery_day": 0.946},
+    "st": {"lg_max_ferritin": 0.547},
+}
+OR_PHT = {"crs_onset_day": 1.317, "crs_recovery_day": 1.167, "crs_max_grade": 5.312}
+N_PHT = 19
+P_PHT_NO_CRS = 0.08
+WEIBULL = {"sn": (1.3, 7.0), "sa": (1.3, 10.0), "st": (1.2, 9.0)}   # shape k, median days at xbar
+BASELINE_T3 = (1.3, 14.0)          # Weibull (shape, median) of the T3 part of a baseline episode
+LAG = {"sn": 1, "sa": 2, "st": 2}   # onset = crs_onset + LAG + Poisson(LAG_POISSON)
+LAG_POISSON = 2.0
+LAST_RECOVERY_NO_PHT = 26          # every episode of a non-PHT patient recovers by this day
+FIRST_RECOVERY_PHT = 31            # the PHT-carrying episode recovers on this day or later
+LATEST_NEW_ONSET = 21
+RUN_DAYS = 4                       # days after recovery needed for the confirming measurements
+TRANSFUSION_FREE = 8               # a transfused SA/ST episode lasts at least this long
+TOLERANCE_SE = 1.0
+MAX_ATTEMPTS = 5000
+
+
+def covariates(t: dict) -> dict[str, np.ndarray]:
+    """Model covariates as the derivation computes them (markers from the rounded peaks)."""
+    grade = t["crs_grade"]
+    return {
+        "lg_max_ddimer": np.log10(t["marker_peak"]["ddimer"]),
+        "lg_max_il10": np.log10(t["marker_peak"]["il10"]),
+        "lg_max_ferritin": np.log10(t["marker_peak"]["ferritin"]),
+        "crs_peak_day": t["crs_peak"],
+        "crs_recovery_day": t["crs_recovery"],
+        "crs_onset_day": t["crs_onset"],
+        "crs_max_grade": grade,
+        "bm_blasts_pct": t["bm_blasts_pct"],
+        "toci_or_steroid": t["toci_or_steroid"].astype(float),
+    }
+
+
+def linear_predictor(lin: str, cov: dict, analysis: np.ndarray) -> np.ndarray:
+    lp = np.zeros(analysis.size)
+    for name, hr in HR[lin].items():
+        x = cov[name]
+        centre = np.nanmean(x[analysis])
+        lp += math.log(hr) * np.nan_to_num(x - centre, nan=0.0)
+    return lp
+
+
+def weibull_days(rng: np.random.Generator, shape: float, median: float, lp: np.ndarray) -> np.ndarray:
+    lam = math.log(2.0) / median ** shape
+    e = rng.exponential(size=lp.size)
+    return np.maximum(1.0, np.ceil((e / (lam * np.exp(lp))) ** (1.0 / shape)))
+
+
+def _solve_intercept(z: np.ndarray, free: np.ndarray, fixed_p: np.ndarray, target: float) -> float:
+    lo, hi = -60.0, 30.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        p = np.where(np.isnan(z), fixed_p, expit(mid + np.nan_to_num(z)))
+        if p[free].sum() < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _fit_cox(time, event, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = PHReg(time, X, status=event, ties="breslow").fit(disp=False)
+    return np.asarray(res.params), np.asarray(res.bse)
+
+
+def _fit_logit(y, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = Logit(y, np.column_stack([np.ones(len(y)), X])).fit(disp=0, maxiter=100, tol=1e-10)
+    return np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
+
+
+def model_fits(t: dict, plan: dict) -> dict:
+    """Refit Figure 5 and the PHT logistic model on a plan's realised durations (analysis set)."""
+    cov = covariates(t)
+    na = N_ANALYSIS
+    out = {}
+    for lin, hrs in HR.items():
+        new = plan["new"][lin][:na]
+        names = list(hrs)
+        X = np.column_stack([cov[c][:na] for c in names])
+        keep = new & np.all(np.isfinite(X), axis=1)
+        params, bse = _fit_cox(plan["duration"][lin][:na][keep], plan["event"][lin][:na][keep].astype(float),
+                               X[keep])
+        out[lin] = {"terms": names, "beta": params, "se": bse, "n": int(keep.sum()),
+                    "events": int(plan["event"][lin][:na][keep].sum()),
+                    "target": np.log([hrs[c] for c in names])}
+    names = list(OR_PHT)
+    X = np.column_stack([cov[c][:na] for c in names])
+    keep = np.all(np.isfinite(X), axis=1)
+    params, bse = _fit_logit(plan["pht"][:na][keep].astype(float), X[keep])
+    out["pht"] = {"terms": names, "beta": params, "se": bse, "n": int(keep.sum()),
+                  "events": int(plan["pht"][:na][keep].sum()),
+                  "target": np.log([OR_PHT[c] for c in names])}
+    return out
+
+
+def fits_ok(fits: dict, tol: float = TOLERANCE_SE) -> bool:
+    for f in fits.values():
+        if not (np.all(np.isfinite(f["se"])) and np.all(np.abs(f["beta"] - f["target"]) <= tol * f["se"])):
+            return False
+    return True
+
+
+def _draw(t: dict, rng: np.random.Generator, cov: dict, analysis: np.ndarray) -> dict | None:
+    """One draw of durations, onsets, PHT and follow-up (None when 19 PHT are impossible)."""
+    n = analysis.size
+    pat = t["pattern"]
+    onset_crs = t["crs_onset"]
+    d_new, o_nat, r_base, o3 = {}, {}, {}, {}
+    for lin in LINEAGES:
+        shape, med = WEIBULL[lin]
+        d_new[lin] = weibull_days(rng, shape, med, linear_predictor(lin, cov, analysis))
+        base_on = np.where(np.isnan(onset_crs), rng.integers(2, 8, n), onset_crs)
+        o_nat[lin] = np.clip(base_on + LAG[lin] + rng.poisson(LAG_POISSON, n), 1, LATEST_NEW_ONSET)
+        # baseline episodes: severe from day 0 (T2-severe) or from a few days in (T1 only)
+        o3[lin] = np.where(pat[lin]["t2"], 0, 1 + rng.poisson(1.5, n))
+        r_base[lin] = o3[lin] + np.maximum(TRANSFUSION_FREE, weibull_days(rng, *BASELINE_T3, np.zeros(n)))
+    new = {lin: pat[lin]["new"].copy() for lin in LINEAGES}
+    base = {lin: pat[lin]["baseline"].copy() for lin in LINEAGES}
+    any_base = np.any([base[lin] for lin in LINEAGES], axis=0)
+    max_new = np.max([np.where(new[lin], d_new[lin], 0) for lin in LINEAGES], axis=0)
+    natural = np.any([new[lin] & (o_nat[lin] + d_new[lin] >= FIRST_RECOVERY_PHT) & (d_new[lin] > 3)
+                      for lin in LINEAGES], axis=0)
+    forced1 = max_new > LAST_RECOVERY_NO_PHT - 1
+    can = any_base | (max_new >= FIRST_RECOVERY_PHT - LATEST_NEW_ONSET) | natural
+    # PHT: logistic model, conditioned on N_PHT among the analysis set
+    z = np.full(n, np.nan)
+    has_crs = ~np.isnan(onset_crs)
+    z[has_crs] = sum(math.log(OR_PHT[c]) * cov[c][has_crs] for c in OR_PHT)
+    fixed = np.full(n, P_PHT_NO_CRS)
+    free = analysis & can & ~forced1
+    need = N_PHT - int((forced1 & analysis).sum())
+    if need < 0 or need > int(free.sum()):
+        return None
+    a = _solve_intercept(z, free, fixed, need)
+    p = np.where(np.isnan(z), fixed, expit(a + np.nan_to_num(z)))
+    p = np.where(forced1, 1.0, np.where(can, p, 0.0))
+    pht = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(analysis)
+    pht[idx] = conditional_bernoulli(p[idx], N_PHT, rng)
+    # excluded patients: PHT only where it happens naturally
+    other = ~analysis
+    pht[other] = (forced1 | natural)[other]
+
+    onset = {lin: np.full(n, np.nan) for lin in LINEAGES}
+    recov = {lin: np.full(n, np.nan) for lin in LINEAGES}
+    carrier = np.full(n, "", dtype=object)
+    for i in range(n):
+        if pht[i] and analysis[i]:
+            nat = [lin for lin in LINEAGES if new[lin][i] and o_nat[lin][i] + d_new[lin][i] >= FIRST_RECOVERY_PHT
+                   and d_new[lin][i] > 3]
+            bl = [lin for lin in LINEAGES if base[lin][i]]
+            if nat:
+                carrier[i] = max(nat, key=lambda x: d_new[x][i])
+            elif bl:
+                carrier[i] = bl[int(rng.integers(len(bl)))]
+            else:
+                carrier[i] = max((x for x in LINEAGES if new[x][i]), key=lambda x: d_new[x][i])
+        for lin in LINEAGES:
+            if new[lin][i]:
+                o = o_nat[lin][i]
+                d = d_new[lin][i]
+                if not pht[i]:
+                    o = max(1.0, min(o, LAST_RECOVERY_NO_PHT - d))
+                elif carrier[i] == lin:
+                    o = min(LATEST_NEW_ONSET, max(o, FIRST_RECOVERY_PHT - d))
+                onset[lin][i], recov[lin][i] = o, o + d
+            elif base[lin][i]:
+                onset[lin][i] = o3[lin][i]
+                r = r_base[lin][i]
+                if not pht[i]:
+                    r = min(r, LAST_RECOVERY_NO_PHT)
+                    if lin != "sn":
+                        r = max(r, o3[lin][i] + TRANSFUSION_FREE)
+                elif carrier[i] == lin:
+                    r = max(r, FIRST_RECOVERY_PHT + rng.poisson(4.0))
+                recov[lin][i] = r
+    # follow-up (last lab day)
+    last_rec = np.nanmax(np.vstack([np.where(np.isnan(recov[lin]), 0, recov[lin]) for lin in LINEAGES]), axis=0)
+    last = np.where(pht, rng.integers(45, 91, n),
+                    np.maximum(29 + rng.integers(0, 7, n), last_rec + RUN_DAYS))
+    withdrawn = t["response_d28"] == "withdrawn"
+    last = np.where(withdrawn, np.minimum(last, rng.integers(12, 28, n)), last)
+    duration, event = {}, {}
+    for lin in LINEAGES:
+        gone = new[lin] & (onset[lin] >= last)          # withdrawn before a planned onset
+        new[lin] &= ~gone
+        onset[lin] = np.where(gone, np.nan, onset[lin])
+        recov[lin] = np.where(gone, np.nan, recov[lin])
+        ep = new[lin] | base[lin]
+        ok = ep & (recov[lin] + RUN_DAYS <= last)
+        recov[lin] = np.where(ok, recov[lin], np.nan)
+        event[lin] = ok
+        duration[lin] = np.where(ep, np.where(ok, recov[lin], last) - onset[lin], np.nan)
+        # duration of a baseline episode counts from its T1/T2 onset (set by the trajectories);
+        # here only new-onset durations are used
+    return {"new": new, "base": base, "onset": onset, "recovery": recov, "event": event,
+            "duration": duration, "pht": pht, "carrier": carrier, "last_lab": last,
+            "d_new": d_new}
+
+
+def simulate_recovery(t: dict, rng: np.random.Generator, tol: float = TOLERANCE_SE,
+                      max_attempts: int = MAX_ATTEMPTS) -> dict:
+    """Draw until the refitted models are within ``tol`` standard errors of the published
+    coefficients (see the module docstring); returns the plan with ``attempts`` and ``fits``."""
+    cov = covariates(t)
+    analysis = t["analysis"]
+    for attempt in range(1, max_attempts + 1):
+        plan = _draw(t, rng, cov, analysis)
+        if plan is None:
+            continue
+        fits = model_fits(t, plan)
+        if fits_ok(fits, tol):
+            plan["attempts"], plan["fits"] = attempt, fits
+            return plan
+    raise RuntimeError(f"no draw within {tol} SE of the published coefficients in {max_attempts} attempts")
