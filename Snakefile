@@ -14,10 +14,20 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/table1.smk"
+include: "workflow/rules/incidence.smk"
+include: "workflow/rules/timing.smk"
+include: "workflow/rules/univariate.smk"
+include: "workflow/rules/crs.smk"
+include: "workflow/rules/spearman.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/supportive.smk"
+include: "workflow/rules/mullanfiroze.smk"
+include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         all_targets(),
+        scorecard_targets(),
     default_target: True

@@ -12,6 +12,11 @@ from cartcyto.errors import CohortError  # noqa: E402
 from cartcyto.ingest import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
 
 
+# `--config studies=...` names the studies to run: replace (not merge into) those of config.yaml.
+_cli_config = dict(workflow.config_settings.config or {})
+if "studies" in _cli_config:
+    config["studies"] = _cli_config["studies"]
+
 validate(config, "../schemas/config.schema.yaml")
 
 CONVENTIONS = config.get("conventions", "spss")
@@ -65,6 +70,21 @@ def all_targets():
         for family in families(study):
             out.extend(ANALYSES[family](study))
     return out
+
+
+def published_csv(wildcards):
+    """The study's published values, config["published_dir"]/<study>.csv, or [] (a user's cohort)."""
+    path = Path(config.get("published_dir", "data/published")) / f"{wildcards.study}.csv"
+    return [str(path)] if path.exists() else []
+
+
+def scorecard_targets():
+    """Scorecard and provenance of every study in config (for rule all)."""
+    return [
+        path
+        for study in STUDIES
+        for path in (f"results/{study}/scorecard.csv", f"results/{study}/provenance.json")
+    ]
 
 
 wildcard_constraints:
