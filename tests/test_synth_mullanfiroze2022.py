@@ -13,10 +13,12 @@ from cartcyto import mullanfiroze as mf  # noqa: E402
 
 
 def test_regeneration_is_byte_identical(tmp_path):
-    written = write_mullanfiroze2022(tmp_path)
-    assert sorted(Path(p).name for p in written) == sorted(p.name for p in DATA.glob("*.csv"))
-    for path in written:
-        assert Path(path).read_bytes() == (DATA / Path(path).name).read_bytes(), Path(path).name
+    out = write_mullanfiroze2022(tmp_path / "mf")
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.name for p in DATA.iterdir())
+    assert {"patients.csv", "labs.csv", "crs.csv", "treatments.csv", "README.md"} <= set(written)
+    for name in written:
+        assert (out / name).read_bytes() == (DATA / name).read_bytes(), name
 
 
 def test_other_seed_changes_values_not_calibration(tmp_path):
