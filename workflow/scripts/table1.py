@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cartcyto.analyses.table1 import format_table1, table1_stats
+from cartcyto.analyses.table1 import crs_treatment_stats, format_table1, table1_stats
 from cartcyto.records import write_stats
 from cartcyto.tables import write_table
 
@@ -11,7 +11,7 @@ from cartcyto.tables import write_table
 def main(snakemake):
     derived = pd.read_csv(snakemake.input[0], keep_default_na=False, na_values=[""], low_memory=False)
     stats = table1_stats(derived)
-    write_stats(stats, snakemake.output.stats)
+    write_stats(pd.concat([stats, crs_treatment_stats(derived)]), snakemake.output.stats)
     write_table(format_table1(stats), Path(snakemake.output.csv).with_suffix(""))
     with open(snakemake.log[0], "w", encoding="utf-8") as fh:
         fh.write(f"table1: {len(stats)} statistics rows\n")

@@ -151,3 +151,24 @@ def format_table1(stats: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> p
             c, p = st[(row.term, "true", "count")], st[(row.term, "true", "percent")]
             lines.append((row.label, f"{int(c)} ({_num(p)}%)"))
     return pd.DataFrame(lines, columns=["Characteristic", f"Value (n={n_total})"])
+
+
+def crs_treatment_stats(derived: pd.DataFrame) -> pd.DataFrame:
+    """Tocilizumab or corticosteroid use by CRS group (Results: 4 of 33 mild, 24 of 29 severe).
+
+    Rows: analysis ``crs_treatment``, term ``toci_or_steroid``, level = CRS group, statistics
+    count and percent with n = patients of that group in the analysis set.
+    """
+    df = derived[_as_bool(derived["in_analysis_set"]).fillna(False).astype(bool)]
+    if "crs_group" not in df.columns or "toci_or_steroid" not in df.columns:
+        return stat_frame([])
+    used = _as_bool(df["toci_or_steroid"]).fillna(False).astype(bool)
+    out = []
+    for group in ("none", "mild", "severe"):
+        in_group = df["crs_group"].astype(str) == group
+        n = int(in_group.sum())
+        count = int((used & in_group).sum())
+        for statistic, value in (("count", count), ("percent", 100.0 * count / n if n else np.nan)):
+            out.append(stat_row("crs_treatment", statistic, value, term="toci_or_steroid", level=group,
+                                n=n, method=COUNT_METHOD + " within the CRS group"))
+    return stat_frame(out)
