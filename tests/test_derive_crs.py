@@ -93,7 +93,7 @@ def test_markers_peak_over_the_inclusive_window_and_log10():
 
 
 def test_treatments_from_the_infusion_on():
-    rows = [("a", -1, "tocilizumab", 1.0), ("a", 0, "gcsf", 1.0), ("a", 0, "gcsf", 1.0), ("a", 3, "gcsf", 1.0),
+    rows = [("a", -1, "tocilizumab", 1.0), ("a", 0, "gcsf", 1.0), ("a", 0, "GCSF ", 1.0), ("a", 3, "gcsf", 1.0),
             ("b", 4, "corticosteroid", 1.0), ("b", 5, "platelets", 1.0)]
     out = derive_treatments(cohort(["a", "b", "c"], treatments=rows), WANG)
     assert out["toci_or_steroid"].tolist() == [False, True, False]

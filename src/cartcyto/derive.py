@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.derive_crs import derive_crs, derive_markers, derive_treatments
-from cartcyto.derive_episodes import (EPISODE_FIELDS, daily_series, derive_episodes, episode_arrays,
-                                      lab_summaries, lineages, nullable_bool, to_frame_columns)
+from cartcyto.derive_episodes import (daily_series, derive_episodes, episode_arrays, lab_summaries,
+                                      lineages, nullable_bool, to_frame_columns)
 
 __all__ = ["derive_patients", "derive_episodes", "derive_crs", "derive_markers",
            "derive_treatments", "analysis_set", "write_derived"]

@@ -155,14 +155,15 @@ def derive_markers(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
                                                     if m in KNOWN_MARKERS else len(KNOWN_MARKERS), m))
         mcode = pd.Index(present).get_indexer(uniq)[code] if uniq.size else code
         inwin = (p >= 0) & (code >= 0) & (d >= lo) & (d <= hi) & ~np.isnan(v)
-        peaks = (pd.DataFrame({"m": np.asarray(present, dtype=object)[mcode[inwin]],
-                               "p": p[inwin], "v": v[inwin]})
-                 .groupby(["m", "p"], sort=False)["v"].max())
-        for m in present:
-            x = np.full(n, np.nan)
-            if m in peaks.index.get_level_values(0):
-                s = peaks.xs(m, level="m")
-                x[s.index.to_numpy()] = s.to_numpy()
+        peak = np.full(len(present) * n, np.nan)   # row m * n + p: peak of marker m, patient p
+        key = mcode[inwin] * n + p[inwin]
+        order = np.argsort(key, kind="stable")
+        key, vals = key[order], v[inwin][order]
+        if key.size:
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            peak[key[starts]] = np.maximum.reduceat(vals, starts)
+        for i, m in enumerate(present):
+            x = peak[i * n:(i + 1) * n]
             cols[f"max_{m}"] = x
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols[f"lg_max_{m}"] = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)
@@ -191,17 +192,20 @@ def derive_treatments(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     t3_start = study.get("phases", {}).get("t3_start", 0)
     p = patient_codes(_ids(cohort), tr["patient_id"])
     d = _num(tr["day"])
-    code, names = name_codes(tr["treatment"])
+    code, raw = name_codes(tr["treatment"])
+    names, merged = np.unique(raw.astype(str), return_inverse=True)  # "GCSF" and "gcsf" are one
+    code = np.where(code >= 0, merged[np.maximum(code, 0)], -1)
     ok = (p >= 0) & (code >= 0) & (d >= t3_start)
-    days = (pd.DataFrame({"t": names[code[ok]], "p": p[ok], "d": d[ok]}).drop_duplicates()
-            .groupby(["t", "p"], sort=False).size())
+    # distinct (treatment, patient, day) triples, counted per (treatment, patient)
+    k = len(names)
+    di = d[ok].astype(np.int64)
+    span = int(di.max() - di.min()) + 1 if di.size else 1
+    triple = np.unique((code[ok] * n + p[ok]) * span + (di - (di.min() if di.size else 0)))
+    per_tp = np.bincount(triple // span, minlength=k * n).reshape(k, n) if k else np.zeros((0, n))
     counts = {}
     for t in TREATMENTS:
-        c = np.zeros(n)
-        if t in days.index.get_level_values(0):
-            s = days.xs(t, level="t")
-            c[s.index.to_numpy()] = s.to_numpy()
-        counts[t] = c
+        rows = np.flatnonzero(names == t)
+        counts[t] = per_tp[rows].sum(axis=0).astype(float) if rows.size else np.zeros(n)
     cols["toci_or_steroid"] = nullable_bool((counts["tocilizumab"] + counts["corticosteroid"]) > 0)
     for t in TREATMENTS:
         cols[f"{t}_any"] = nullable_bool(counts[t] > 0)

@@ -62,10 +62,10 @@ def _runs(values: np.ndarray):
     return heads, np.diff(np.r_[heads, values.size])
 
 
-def _encode(values: np.ndarray, encode) -> np.ndarray:
+def _encode(values: np.ndarray, encode, runs=False) -> np.ndarray:
     """``encode(values)``, hashing only the first value of each run (long tables list a
     patient's or a test's rows together, so far fewer strings are hashed)."""
-    runs = _runs(values)
+    runs = _runs(values) if runs is False else runs
     if runs is None:
         return np.asarray(encode(values))
     heads, lengths = runs
@@ -90,7 +90,7 @@ def name_codes(column: pd.Series, normalise=lambda x: str(x).strip().lower()):
     runs = _runs(values)
     uniques = pd.unique(values if runs is None else values[runs[0]])
     uniques = uniques[~pd.isna(uniques)]
-    codes = _encode(values, pd.Index(uniques, dtype=object).get_indexer)
+    codes = _encode(values, pd.Index(uniques, dtype=object).get_indexer, runs)
     return codes.astype(np.int64), np.array([normalise(u) for u in uniques], dtype=object)
 
 
@@ -182,7 +182,7 @@ def daily_series(labs: pd.DataFrame, ids: pd.Index, tests) -> dict[str, tuple]:
         if k.size == 0:
             out[test] = empty
             continue
-        m = np.isin(tcode, k) & (p_all >= 0) & ~np.isnan(val_all)
+        m = ((tcode == k[0]) if k.size == 1 else np.isin(tcode, k)) & (p_all >= 0) & ~np.isnan(val_all)
         p, d, v = p_all[m], day_all[m], val_all[m]
         key = sort_key(p, d)
         if key.size > 1 and not (key[1:] >= key[:-1]).all():
