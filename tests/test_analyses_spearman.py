@@ -103,8 +103,19 @@ def test_convention_r_uses_cor_test_rules():
         sp.nadir_markers(df, convention="sas")
 
 
-def test_recovery_uses_new_onset_patients_of_each_lineage():
+def test_recovery_uses_the_figure4_profiles():
+    """Figure 4G rows rest on the Figure 4A-F values: duration 0 without severe cytopenia after
+    infusion (L_t3 false), missing when unknown; recovery day only for recovered episodes."""
     df = derived()
+    i = np.arange(N)
+    # SN: new onset for even patients, baseline for i % 4 == 1, no severe SN after infusion for
+    # i % 4 == 3 (t3 false; one of them, P11, has no T3 value at all -> unknown)
+    df["sn_baseline"] = np.where(i % 4 == 1, "true", "false")
+    df["sn_t3"] = np.where(i % 4 == 3, "false", "true").astype(object)
+    df.loc[11, "sn_t3"] = ""
+    episode = (i % 2 == 0) | (i % 4 == 1)
+    df["sn_duration_days"] = np.where(episode, df["sn_duration_days"], np.nan)
+    df["sn_recovery_day"] = np.where(episode, df["sn_recovery_day"], np.nan)
     out = sp.recovery(df, convention="spss")
     assert set(out["analysis"]) == {"spearman_recovery"}
     assert out["outcome"].unique().tolist() == ["sn_duration_days", "sa_duration_days",
@@ -113,18 +124,22 @@ def test_recovery_uses_new_onset_patients_of_each_lineage():
     assert out["term"].unique().tolist() == ["crs_onset_day", "crs_peak_day", "crs_recovery_day",
                                              "crs_duration_days", "lg_max_il6", "lg_max_il10",
                                              "lg_max_ferritin", "lg_ldh"]
-    sn = df.iloc[:12][df.iloc[:12]["sn_new_onset"] == "true"]           # P00, P02, ..., P10
+    inset = df.iloc[:12]
+    expected = np.where(episode[:12], inset["sn_duration_days"], 0.0)
+    expected[11] = np.nan                                   # P11: no T3 value, status unknown
     row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_peak_day")].iloc[0]
-    direct = tests.spearman(sn["crs_peak_day"], sn["sn_duration_days"], convention="spss").iloc[0]
-    assert row["n"] == 6 and row["estimate"] == pytest.approx(direct["estimate"], rel=1e-12)
-    assert "new-onset SN patients" in row["method"]
-    # pairwise complete: CRS onset missing for i % 3 == 0 (P00, P06 among SN new onset)
+    direct = tests.spearman(inset["crs_peak_day"], expected, convention="spss").iloc[0]
+    assert row["n"] == 11
+    assert row["estimate"] == pytest.approx(direct["estimate"], rel=1e-12)
+    assert row["p_value"] == pytest.approx(direct["p_value"], rel=1e-12)
+    assert "duration 0 without severe cytopenia" in row["method"]
+    # pairwise complete: CRS onset missing for i % 3 == 0 (P00, P03, P06, P09); P11 unknown
     row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_onset_day")].iloc[0]
-    assert row["n"] == 4
-    # recovery day missing for i % 4 == 0 (P00, P04, P08) -> 3 of 6
+    assert row["n"] == 7
+    # recovery day: episodes (P00-P10 even, P01, P05, P09) minus not recovered (i % 4 == 0)
     row = out[(out["outcome"] == "sn_recovery_day") & (out["term"] == "crs_peak_day")].iloc[0]
-    assert row["n"] == 3
-    # no new-onset ST patient: rows exist with n = 0 and no estimate
+    assert row["n"] == 6
+    # ST: no episode columns -> no one known to be free of ST: no pairs
     st = out[out["outcome"] == "st_duration_days"]
     assert (st["n"] == 0).all() and st["estimate"].isna().all()
 

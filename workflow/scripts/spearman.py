@@ -13,7 +13,7 @@ from cartcyto.figures.style import savefig  # noqa: E402
 from cartcyto.records import stat_frame, write_stats  # noqa: E402
 from cartcyto.tables import write_table  # noqa: E402
 
-NOTE = ("Spearman r (p; n). Analysis set, pairwise complete; {who}. Method: {method}.")
+NOTE = "Spearman r (p; n). Analysis set, pairwise complete; {who}. Method: {method}."
 
 
 def main(snakemake):
@@ -35,7 +35,9 @@ def main(snakemake):
                 note=NOTE.format(who="nadir = lowest value from day 0", method=method))
     write_table(sp.format_matrix(recovery, sp.LABELS), Path(out.recovery_table).with_suffix(""),
                 title="Figure 4G: duration and recovery day of severe cytopenia vs CRS and markers",
-                note=NOTE.format(who="rows of lineage L: new-onset L patients", method=method))
+                note=NOTE.format(who="durations of all patients, 0 without severe cytopenia after "
+                                    "infusion (as Figure 4A-C); recovery days of recovered "
+                                    "patients", method=method))
 
     outcomes = [f"{lin}_nadir_value" for lin in sp.LINEAGES]
     terms = list(dict.fromkeys(nadir["term"]))
@@ -50,7 +52,7 @@ def main(snakemake):
             Path(out.nadir_scatter).with_suffix(""))
     savefig(heatmap(recovery, sp.recovery_outcomes(), list(dict.fromkeys(recovery["term"])),
                     labels=sp.LABELS,
-                    title="Recovery of new-onset severe cytopenia vs CRS profile and markers"),
+                    title="Severe cytopenia duration/recovery vs CRS profile and markers"),
             Path(out.recovery_heatmap).with_suffix(""))
     log.info("spearman: tables and figures written")
 

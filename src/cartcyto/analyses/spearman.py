@@ -7,10 +7,11 @@ Every correlated pair is one statistics row: ``statistic`` "rho", ``estimate`` S
 or R ``cor.test`` rules). ``outcome`` is the cytopenia variable, ``term`` the CRS/marker variable,
 both column names of ``derived/patients.csv``.
 
-Population: the analysis set (``in_analysis_set`` true); Figure 4G rows of lineage L only its
-new-onset patients (``L_new_onset``). Each pair uses the patients with both values present
-(pairwise complete): a recovery day exists only for recovered patients and a CRS onset day only
-for patients with CRS. The population is appended to ``method``.
+Population: the analysis set (``in_analysis_set`` true). Figure 4G correlates the profiles of
+Figure 4A-F: duration of severe cytopenia with 0 for patients without severe cytopenia after the
+infusion (the Figure 4 legend's definition), recovery day for patients who recovered. Each pair
+uses the patients with both values present (pairwise complete): a CRS onset day exists only for
+patients with CRS. The population is appended to ``method``.
 
 The helpers :func:`as_bool`, :func:`as_number`, :func:`analysis_set` and :data:`LABELS` are
 shared by the other Wang 2021 analysis modules (cox, logistic, supportive).
@@ -137,21 +138,39 @@ def new_onset_mask(df: pd.DataFrame, lineage: str) -> pd.Series:
     return as_bool(df[f"{lineage}_new_onset"]).fillna(False).astype(bool)
 
 
+RECOVERY_NOTE = {
+    "duration_days": ("analysis set, duration 0 without severe cytopenia after infusion "
+                      "(as Figure 4A-C), pairwise complete"),
+    "recovery_day": "analysis-set patients who recovered from a severe episode, pairwise complete",
+}
+
+
+def recovery_values(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each ``L_duration_days`` / ``L_recovery_day`` replaced by the Figure 4A-F
+    profile values (:func:`cartcyto.analyses.crs.fig4_values`): duration 0 for patients without
+    severe cytopenia after the infusion, missing for patients whose status is unknown; recovery
+    day of patients who recovered from a (baseline or new-onset) severe episode."""
+    from cartcyto.analyses.crs import fig4_values  # crs imports this module: import here
+
+    out = df.copy()
+    for col in recovery_outcomes():
+        lin, what = col[:2], col[3:]
+        if col in out.columns:
+            out[col] = fig4_values(df, lin, what)
+    return out
+
+
 def recovery(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
     """Figure 4G: duration and recovery day of severe cytopenia vs CRS timing and markers.
 
-    Like the Cox models of recovery (Figure 5), each lineage's rows rest on the analysis-set
-    patients with a new-onset episode of that lineage; censored episodes enter with their
-    duration to censoring, recovery days exist only for recovered patients.
+    The severe-cytopenia profiles are those of Figure 4A-F (:func:`recovery_values`): every
+    analysis-set patient enters the duration rows (0 without severe cytopenia after infusion),
+    recovered patients the recovery-day rows; CRS timing exists only for patients with CRS.
     """
-    df = analysis_set(patients)
-    pop = {f"{lin}_{what}": new_onset_mask(df, lin) for lin in LINEAGES
-           for what in ("duration_days", "recovery_day")}
-    note = {o: f"new-onset {o[:2].upper()} patients of the analysis set, pairwise complete"
-            for o in pop}
+    df = recovery_values(analysis_set(patients))
+    note = {o: RECOVERY_NOTE[o[3:]] for o in recovery_outcomes()}
     return spearman_pairs(df, recovery_outcomes(), recovery_terms(df),
-                          analysis=RECOVERY_ANALYSIS, convention=convention,
-                          population=pop, note=note)
+                          analysis=RECOVERY_ANALYSIS, convention=convention, note=note)
 
 
 def strongest(stats: pd.DataFrame, outcome: str, k: int = 3) -> list[str]:

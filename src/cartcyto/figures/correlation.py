@@ -27,7 +27,7 @@ def _p_text(p: float) -> str:
 
 def heatmap(stats: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], *,
             labels: Mapping[str, str] | None = None, title: str = "",
-            note: str = "Spearman r; *** p<0.001, ** p<0.01, * p<0.05"):
+            note: str = "Spearman r; *** p<0.001, ** p<0.01, * p<0.05, ns not significant"):
     """Heatmap of Spearman r for ``outcomes`` (rows) x ``terms`` (columns) of ``stats``.
 
     Cells without a row in ``stats`` (or with r missing) are grey and empty.
@@ -50,10 +50,12 @@ def heatmap(stats: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], 
         for j in range(len(terms)):
             if r[i, j] != r[i, j]:
                 continue
-            s = stars(p[i, j])
             colour = "white" if abs(r[i, j]) > 0.55 else "black"
-            ax.text(j, i, f"{r[i, j]:.2f}\n{'' if s == 'ns' else s}", ha="center",
-                    va="center", fontsize=7.5, color=colour, linespacing=1.1)
+            ax.text(j, i + 0.05, f"{r[i, j]:.2f}", ha="center", va="bottom", fontsize=7.5,
+                    color=colour)
+            s = stars(p[i, j])
+            ax.text(j, i + 0.05, s, ha="center", va="top", color=colour,
+                    fontsize=6.5 if s == "ns" else 8, alpha=0.6 if s == "ns" else 1.0)
     ax.set_xticks(range(len(terms)), [labels.get(t, t) for t in terms], rotation=45,
                   ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(outcomes)), [labels.get(o, o) for o in outcomes])
@@ -68,10 +70,10 @@ def heatmap(stats: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], 
     cbar.set_label("Spearman r")
     cbar.outline.set_visible(False)
     if title:
-        ax.set_title(title, loc="left", fontweight="bold")
+        ax.set_title(title, loc="left", fontweight="bold", pad=16 if note else 6)
     if note:
-        ax.text(1.0, 1.01, note, transform=ax.transAxes, fontsize=7, color="#555555",
-                ha="right", va="bottom")
+        ax.text(0.0, 1.01, note, transform=ax.transAxes, fontsize=7, color="#555555",
+                ha="left", va="bottom")
     return fig
 
 

@@ -17,12 +17,12 @@ PANEL_ORDER = ("gcsf", "prbc", "platelets", "toci_or_steroid")
 
 
 def daily_bars(daily: pd.DataFrame, labels: Mapping[str, str], *, letters: str = "ABCD"):
-    """2 x 2 bar panels: number of patients treated per day (left axis) and % of the analysis set
-    (right axis); bars stacked by CRS group when ``count_<group>`` columns are present."""
+    """2 x 2 bar panels: number of patients treated per day (left axis, scaled per panel) and % of
+    the analysis set (right axis); bars stacked by CRS group when ``count_<group>`` columns are
+    present."""
     apply_style()
     fig, axes = plt.subplots(2, 2, figsize=(8.4, 5.6), sharex=True)
     stacked = all(f"count_{g}" in daily.columns for g, _ in GROUPS)
-    ymax = max(1, int(daily["count"].max()))
     for ax, panel, letter in zip(axes.ravel(), PANEL_ORDER, letters):
         part = daily[daily["treatment"] == panel].sort_values("day")
         days = part["day"].to_numpy()
@@ -40,7 +40,7 @@ def daily_bars(daily: pd.DataFrame, labels: Mapping[str, str], *, letters: str =
                        label="CRS group unknown", linewidth=0)
         else:
             ax.bar(days, part["count"], width=0.8, color=PALETTE["crs"], linewidth=0)
-        ax.set_ylim(0, ymax * 1.08)
+        ax.set_ylim(0, max(2, int(part["count"].max())) * 1.1)
         ax.set_title(f"{letter}  {labels.get(panel, panel)}", loc="left", fontweight="bold")
         ax.set_ylabel("Patients treated (n)")
         if n:
