@@ -122,3 +122,23 @@ def test_wide_table_matches_long_table_on_random_patients():
             pd.testing.assert_series_equal(wide[f"{lineage}_{f}"], part[f], check_names=False)
     expected_pht = long.groupby("patient_id", sort=False)["pht"].any().to_numpy()
     assert (wide["pht"].to_numpy() == expected_pht).all()
+
+
+def test_patient_level_summaries_are_used_without_crs_and_treatment_tables(tmp_path):
+    c = small_cohort()
+    c.crs = c.crs.iloc[:0]
+    c.treatments = c.treatments.iloc[:0]
+    c.patients = c.patients.assign(crs_max_grade=[3.0, 0.0, np.nan], crs_onset_day=[2.0, np.nan, np.nan],
+                                   crs_peak_day=[4.0, np.nan, np.nan], crs_recovery_day=[9.0, np.nan, np.nan],
+                                   toci_or_steroid=pd.array([True, False, None], dtype="boolean"))
+    df = derive_patients(c, WANG)
+    assert [c for c in df.columns if c in CONTRACT] == CONTRACT
+    assert df["crs_max_grade"].tolist()[:2] == [3, 0] and pd.isna(df["crs_max_grade"][2])
+    assert df["crs_group"].tolist()[:2] == ["severe", "none"] and pd.isna(df["crs_group"][2])
+    assert df["crs_duration_days"].tolist()[0] == 7
+    assert df["toci_or_steroid"].tolist()[:2] == [True, False]   # the patients' own column is kept
+    assert df["gcsf_any"].isna().all()                           # no treatments table: unknown
+    lines = write_derived(df, tmp_path / "p.csv").read_text().splitlines()
+    row1 = dict(zip(lines[0].split(","), lines[1].split(",")))
+    assert (row1["ld_start_day"], row1["age_years"], row1["crs_onset_day"], row1["lg_ldh"]) == \
+        ("-4", "30", "2", "2")

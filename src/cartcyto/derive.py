@@ -100,7 +100,13 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         s = out[c]
-        if pd.api.types.is_bool_dtype(s.dtype):
+        if s.dtype == np.float64:
+            x = s.to_numpy()
+            finite = np.isfinite(x)
+            if (finite.any() and not np.isinf(x).any() and (x[finite] == np.round(x[finite])).all()
+                    and np.abs(x[finite]).max() < 2**53):
+                out[c] = s.astype("Int64")   # whole numbers (days, counts) without ".0"
+        elif pd.api.types.is_bool_dtype(s.dtype):
             out[c] = s.astype("boolean").map({True: "true", False: "false"}).astype(object)
         elif s.dtype == object:
             vals = s.dropna()
@@ -111,7 +117,8 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_derived(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a derived table as CSV: booleans ``true``/``false``, missing as an empty cell,
-    integers without a decimal point. The file appears atomically (temp file + rename)."""
+    whole numbers without a decimal point (a float column whose values are all whole, e.g. a
+    carried ``ld_start_day``, is written as integers), other numbers at full precision. The file appears atomically (temp file + rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
