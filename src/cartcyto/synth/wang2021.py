@@ -153,9 +153,9 @@ def _outcomes(t: dict, plan: dict, info: list[dict], rng: np.random.Generator) -
     plt_tx = np.array([x["platelet_tx"] for x in info], float)
     sa_len = np.array([x["t3_len"].get("sa", 0) for x in info], float)
     grade = t["crs_grade"]
-    cost_gcsf = gcsf * 160.0 * rng.lognormal(0, 1.3, n) + 900.0 * rng.random(n) * (gcsf > 0)
+    cost_gcsf = gcsf * 160.0 * rng.lognormal(0, 0.9, n) + 900.0 * rng.random(n) * (gcsf > 0)
     cost_prbc = prbc * 420.0 * rng.lognormal(0, 0.12, n)
-    cost_plt = plt_tx * 1300.0 * rng.lognormal(0, 0.6, n)
+    cost_plt = plt_tx * 1300.0 * rng.lognormal(0, 0.5, n)
     oxygen_days = np.maximum(0, 0.6 * sa_len + 1.5 * np.maximum(grade - 1, 0) + rng.normal(0, 7.0, n))
     cost_oxygen = np.round(oxygen_days) * 45.0 * rng.lognormal(0, 0.2, n)
     toci_n = np.array([x["toci_doses"] for x in info], float)
