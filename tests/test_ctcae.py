@@ -3,9 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.config import load_yaml
+from cartcyto.config import DESIGNS_DIR, load_yaml
 from cartcyto.ctcae import CTCAE5_GRADES, ctcae_grade, grade_labs, is_grade3_4
-from cartcyto.config import DESIGNS_DIR
 
 EPS = 1e-9
 

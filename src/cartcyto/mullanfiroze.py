@@ -27,7 +27,7 @@ import pandas as pd
 
 from cartcyto.ctcae import ctcae_grade, is_grade3_4
 from cartcyto.records import stat_frame, stat_row
-from cartcyto.scb import followup_end, scb_recovery
+from cartcyto.scb import scb_recovery
 from cartcyto.stats.describe import count_percent, median_range
 from cartcyto.stats.tests import chi_square, fisher_exact
 from cartcyto.tables import format_median_range, format_number, format_p

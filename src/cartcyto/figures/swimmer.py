@@ -9,7 +9,6 @@ and an arrow for patients alive at last follow-up.
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
