@@ -7,6 +7,7 @@ kernels. Input files are only ever read.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +18,8 @@ import pyarrow.compute as pc
 from cartcyto.errors import CohortError
 from cartcyto.validate import (
     RawTable, as_numpy_mask, check_no_dates, check_no_repeated_header, check_patient_ids,
-    check_required_columns, is_boolean_column, is_missing, is_number_column, parse_booleans, parse_codes,
-    parse_numbers, read_table_text, text_values,
+    check_required_columns, is_boolean_column, is_number_column, parse_booleans, parse_codes, parse_numbers,
+    read_table_text,
 )
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
@@ -162,7 +163,7 @@ def empty_long_table(table: str) -> pd.DataFrame:
 def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int) -> pd.DataFrame:
     """One row per patient: typed columns in contract order, then further columns as given."""
     sex_fix = "write M or F for every patient"
-    out = {"patient_id": text_values(raw.columns["patient_id"]),
+    out = {"patient_id": raw.text("patient_id"),
            "sex": parse_codes(raw, "sex", SEX_CODES, required=True, fix=sex_fix)}
     for name in raw.columns:
         if name in out:
@@ -179,7 +180,7 @@ def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int
         elif name not in PATIENT_TEXT and is_number_column(raw, name):
             out[name] = parse_numbers(raw, name)
         else:
-            out[name] = text_values(raw.columns[name])
+            out[name] = raw.text(name)
     for name, default in (("ld_start_day", ld_start_default), ("ld_end_day", ld_end_default)):
         values = out.get(name, np.full(raw.n_rows, np.nan))
         out[name] = np.where(np.isnan(values), float(default), values)
@@ -195,97 +196,97 @@ def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int
 # ---------------------------------------------------------------- long tables
 
 def _ids_and_days(raw: RawTable) -> dict:
-    return {"patient_id": text_values(raw.columns["patient_id"]),
+    return {"patient_id": raw.text("patient_id"),
             "day": parse_numbers(raw, "day", required=True, integer=True).astype("int64")}
 
 
-def _names(raw: RawTable, column: str, key: str) -> tuple[pa.ChunkedArray, dict[str, list[str]]]:
+def _names(raw: RawTable, column: str, key: str) -> tuple[np.ndarray, dict[str, list[str]]]:
     """Lower-case names of a name column (none may be empty) and those outside the known list."""
-    names = pc.utf8_lower(raw.columns[column])
-    empty = is_missing(names)
-    if empty.any():
-        raise raw.error(column, empty, f"{column} is empty", f"give the {column} name on every row")
-    unknown = pc.filter(pc.unique(names), pc.invert(pc.is_in(pc.unique(names), value_set=pa.array(KNOWN_NAMES[key]))))
-    return names, ({key: sorted(unknown.to_pylist())} if len(unknown) else {})
+    values, codes = raw.distinct(column)
+    if (codes < 0).any():
+        raise raw.error(column, codes < 0, f"{column} is empty", f"give the {column} name on every row")
+    lower = pc.utf8_lower(values).to_pylist()
+    unknown = sorted(set(lower) - set(KNOWN_NAMES[key]))
+    return raw.text(column, lambda v: lower), ({key: unknown} if unknown else {})
 
 
-def _carried(raw: RawTable, out: dict, table: str) -> pd.DataFrame:
+def _frame(raw: RawTable, out: dict, table: str) -> pd.DataFrame:
     """The frame of ``out`` followed by the file's further columns, carried as text (labs' unit dropped)."""
     done = set(LONG_TABLE_DTYPES[table]) | ({"unit"} if table == "labs" else set())
-    extra = {c: text_values(raw.columns[c]) for c in raw.columns if c not in done}
-    frame = pd.DataFrame({**{c: out[c] for c in LONG_TABLE_DTYPES[table]}, **extra})
-    return frame.astype(LONG_TABLE_DTYPES[table])
+    extra = {c: raw.text(c) for c in raw.columns if c not in done}
+    return pd.DataFrame({**{c: out[c] for c in LONG_TABLE_DTYPES[table]}, **extra}, copy=False)
 
 
-def _unit_key(unit: pa.ChunkedArray) -> pa.ChunkedArray:
-    key = pc.utf8_lower(pc.replace_substring_regex(unit, r"\s+", ""))
-    key = pc.replace_substring(pc.replace_substring(key, "µ", "u"), "μ", "u")
-    return pc.replace_substring(key, "×", "x")
+def _unit_keys(units: pa.Array) -> list[str]:
+    """Units compared lower-case, without blanks, 'µ'/'μ' read as 'u' and '×' as 'x'."""
+    return [re.sub(r"\s+", "", u).lower().replace("µ", "u").replace("μ", "u").replace("×", "x")
+            for u in units.to_pylist()]
 
 
 def normalise_labs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     """labs: value converted to canonical units (anc/plt 10^9/L, hb g/L); the unit column dropped."""
     out = _ids_and_days(raw)
-    tests, unknown = _names(raw, "test", "labs.test")
-    values = parse_numbers(raw, "value", required=True, low=0, rule=">= 0 (counts cannot be negative)")
-    factor = np.ones(raw.n_rows)
+    out["test"], unknown = _names(raw, "test", "labs.test")
+    out["value"] = parse_numbers(raw, "value", required=True, low=0, rule=">= 0 (counts cannot be negative)")
     if "unit" in raw.columns:
-        unit = _unit_key(raw.columns["unit"])
-        has_unit = ~is_missing(unit)
-        bad = np.zeros(raw.n_rows, dtype=bool)
-        for test, factors in LAB_UNIT_FACTORS.items():
-            rows = as_numpy_mask(pc.equal(tests, test)) & has_unit
-            for key, f in factors.items():
-                factor[rows & as_numpy_mask(pc.equal(unit, key))] = f
-            bad |= rows & ~as_numpy_mask(pc.is_in(unit, value_set=pa.array(list(factors))))
+        tests, test_codes = raw.distinct("test")
+        units, unit_codes = raw.distinct("unit")
+        # factor[test, unit]: last row/column = missing; NaN = unit not allowed for that test
+        factor = np.ones((len(tests) + 1, len(units) + 1))
+        for i, test in enumerate(pc.utf8_lower(tests).to_pylist()):
+            if test in LAB_UNIT_FACTORS:
+                factor[i, :-1] = [LAB_UNIT_FACTORS[test].get(k, np.nan) for k in _unit_keys(units)]
+        row_factor = factor[test_codes, unit_codes]
+        bad = np.isnan(row_factor)
         if bad.any():
-            raise raw.error("unit", bad, f"unknown unit ({raw.examples('unit', bad)})",
+            test = out["test"][np.argmax(bad)]
+            bad &= out["test"] == test
+            raise raw.error("unit", bad, f"unknown unit for {test} ({raw.examples('unit', bad)})",
                             "give anc and plt in 10^9/L or /uL and hb in g/L or g/dL "
                             "(an empty unit means 10^9/L for anc/plt and g/L for hb)")
-    out.update(test=text_values(tests), value=values * factor)
-    return _carried(raw, out, "labs"), unknown
+        out["value"] = out["value"] * row_factor
+    return _frame(raw, out, "labs"), unknown
 
 
 def normalise_crs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     out = _ids_and_days(raw)
     rule = "an integer grade between 0 and 4"
-    out["crs_grade"] = parse_numbers(raw, "crs_grade", required=True, integer=True, low=0, high=4, rule=rule)
+    out["crs_grade"] = parse_numbers(raw, "crs_grade", required=True, integer=True, low=0, high=4,
+                                     rule=rule).astype("int64")
     out["icans_grade"] = (parse_numbers(raw, "icans_grade", integer=True, low=0, high=4, rule=rule)
                           if "icans_grade" in raw.columns else np.full(raw.n_rows, np.nan))
-    return _carried(raw, out, "crs"), {}
+    return _frame(raw, out, "crs"), {}
 
 
 def normalise_markers(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     """markers: values > 0 (they are log10-transformed); one unit per marker, recorded not converted."""
     out = _ids_and_days(raw)
-    names, unknown = _names(raw, "marker", "markers.marker")
+    out["marker"], unknown = _names(raw, "marker", "markers.marker")
     out["value"] = parse_numbers(raw, "value", required=True, low=0, strict_low=True,
                                  rule="> 0 (markers are log10-transformed)")
-    marker = text_values(names)
-    unit = text_values(raw.columns["unit"]) if "unit" in raw.columns else np.full(raw.n_rows, np.nan, object)
-    default = pd.Series(marker).map(MARKER_DEFAULT_UNITS).to_numpy(object)
-    unit = np.where(pd.isna(unit), default, unit)
-    pairs = pd.DataFrame({"marker": marker, "key": pd.Series(unit).str.replace(r"\s+", "", regex=True).str.lower()})
-    counts = pairs.dropna().drop_duplicates().groupby("marker")["key"].nunique()
-    mixed = counts.index[counts > 1]
+    given = raw.text("unit") if "unit" in raw.columns else np.full(raw.n_rows, np.nan, object)
+    default = pd.Series(out["marker"]).map(MARKER_DEFAULT_UNITS).to_numpy(object)
+    out["unit"] = np.where(pd.isna(given), default, given)
+    pairs = pd.DataFrame({"marker": out["marker"], "key": pd.Series(out["unit"], dtype=object)})
+    pairs["key"] = pairs["key"].str.replace(r"\s+", "", regex=True).str.lower()
+    per_marker = pairs.dropna().drop_duplicates().groupby("marker")["key"].nunique()
+    mixed = per_marker.index[per_marker > 1]
     if len(mixed):
-        first = pairs[pairs["marker"] == mixed[0]]
-        usual = first["key"].value_counts(sort=False).idxmax()  # most rows; ties: first seen
-        bad = ((pairs["marker"] == mixed[0]) & (pairs["key"] != usual)).to_numpy()
+        rows = pairs[pairs["marker"] == mixed[0]]
+        usual = rows["key"].value_counts(sort=False).idxmax()  # most rows; ties: first seen
+        bad = ((pairs["marker"] == mixed[0]) & pairs["key"].notna() & (pairs["key"] != usual)).to_numpy()
         raise raw.error("unit", bad, f"the marker '{mixed[0]}' is given in more than one unit "
-                        f"({', '.join(sorted(first['key'].dropna().unique()))})",
+                        f"({', '.join(pd.unique(out['unit'][(pairs['marker'] == mixed[0]).to_numpy()]))})",
                         f"convert every {mixed[0]} value to one unit (rows in the less common unit shown)")
-    out.update(marker=marker, unit=unit)
-    return _carried(raw, out, "markers"), unknown
+    return _frame(raw, out, "markers"), unknown
 
 
 def normalise_treatments(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     out = _ids_and_days(raw)
-    names, unknown = _names(raw, "treatment", "treatments.treatment")
-    out["treatment"] = text_values(names)
+    out["treatment"], unknown = _names(raw, "treatment", "treatments.treatment")
     out["dose"] = (parse_numbers(raw, "dose", low=0, rule=">= 0") if "dose" in raw.columns
                    else np.full(raw.n_rows, np.nan))
-    return _carried(raw, out, "treatments"), unknown
+    return _frame(raw, out, "treatments"), unknown
 
 
 LONG_TABLE_NORMALISERS = {"labs": normalise_labs, "crs": normalise_crs, "markers": normalise_markers,

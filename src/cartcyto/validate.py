@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,19 +63,57 @@ IDENTIFIER_FIX = "remove it; only study codes (patient_id) and days relative to 
 @dataclass
 class RawTable:
     """One cohort table as stripped text: ``columns`` maps lower-case names to string arrays
-    (null = missing cell); ``lines[i]`` is the file line of row ``i`` (header = line 1)."""
+    (null = missing cell); ``lines[i]`` is the file line of row ``i`` (header = line 1).
+
+    Checks work on the distinct values of a column (``distinct``) and map their verdict back to the
+    rows with one numpy take, so a column of millions of rows is hashed once and scanned never again.
+    """
 
     file: str
     columns: dict[str, pa.ChunkedArray]
     lines: np.ndarray
+    _distinct: dict = field(default_factory=dict, repr=False)
+    _numbers: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_rows(self) -> int:
         return len(self.lines)
 
+    def distinct(self, name: str) -> tuple[pa.Array, np.ndarray]:
+        """(distinct non-missing values, index of each row's value in them; -1 = missing cell)."""
+        if name not in self._distinct:
+            values = pc.drop_null(pc.unique(self.columns[name]))
+            codes = pc.index_in(self.columns[name], value_set=values)
+            self._distinct[name] = (values, pc.fill_null(codes, -1).to_numpy(zero_copy_only=False))
+        return self._distinct[name]
+
+    def rows_where(self, name: str, value_mask) -> np.ndarray:
+        """Row mask from a mask over ``distinct(name)`` values (missing cells: False)."""
+        return np.append(np.asarray(value_mask, dtype=bool), False)[self.distinct(name)[1]]
+
+    def missing(self, name: str) -> np.ndarray:
+        return self.columns[name].is_null().to_numpy(zero_copy_only=False)
+
+    def text(self, name: str, transform=None) -> np.ndarray:
+        """Object array of the column (NaN = missing), ``transform`` applied to the distinct values."""
+        values, codes = self.distinct(name)
+        values = transform(values) if transform is not None else values.to_pylist()
+        return np.array(list(values) + [np.nan], dtype=object)[codes]
+
+    def numbers(self, name: str) -> np.ndarray | None:
+        """float64 of the column if every cell parses as a finite number or is missing, else None."""
+        if name not in self._numbers:
+            try:
+                values = pc.cast(self.columns[name], pa.float64()).to_numpy()  # null -> NaN
+                ok = not (np.isinf(values).any() or np.isnan(values).sum() > self.columns[name].null_count)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                values, ok = None, False
+            self._numbers[name] = values if ok else None
+        return self._numbers[name]
+
     def error(self, column: str | None, mask, problem: str, fix: str) -> CohortError:
         """A CohortError pointing at the rows where ``mask`` is true (first five shown)."""
-        where = np.flatnonzero(as_numpy_mask(mask))
+        where = np.flatnonzero(mask)
         first = where[:5]
         pids = self.columns.get("patient_id")
         pid_list = pids.take(pa.array(first)).to_pylist() if pids is not None else [None] * len(first)
@@ -84,7 +122,8 @@ class RawTable:
 
     def examples(self, column: str, mask, k: int = 3) -> str:
         """The first ``k`` distinct offending values, quoted, for a problem sentence."""
-        values = pc.unique(pc.filter(self.columns[column], pa.array(as_numpy_mask(mask)))).to_pylist()
+        first = np.flatnonzero(mask)[:1000]
+        values = pd.unique(np.asarray(self.columns[column].take(pa.array(first)).to_pylist(), dtype=object))
         return ", ".join(repr(v) for v in values[:k])
 
 
@@ -92,10 +131,6 @@ def as_numpy_mask(mask) -> np.ndarray:
     if isinstance(mask, np.ndarray):
         return mask.astype(bool, copy=False)
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
-
-
-def is_missing(column: pa.ChunkedArray) -> np.ndarray:
-    return column.is_null().to_numpy(zero_copy_only=False)
 
 
 # ---------------------------------------------------------------- header and whole-table checks
@@ -127,26 +162,28 @@ def check_header(file: str, names: list[str]) -> None:
 
 def check_no_repeated_header(raw: RawTable) -> None:
     """A data row equal to the header (typical of concatenated exports) is refused."""
-    if not raw.columns:
-        return
-    mask = None
-    for name, column in raw.columns.items():
-        same = pc.match_substring_regex(column, "^" + re.escape(name) + "$", ignore_case=True)
-        mask = same if mask is None else pc.and_kleene(mask, same)
-    mask = as_numpy_mask(mask)
-    if mask.any():
-        raise raw.error(None, mask, "a row repeats the header inside the data",
+    rows = None
+    for name in sorted(raw.columns, key=lambda n: n != "patient_id"):
+        values, _ = raw.distinct(name)
+        same = as_numpy_mask(pc.equal(pc.utf8_lower(values), name))
+        if not same.any():
+            return
+        rows = raw.rows_where(name, same) if rows is None else rows & raw.rows_where(name, same)
+    if rows is not None and rows.any():
+        raise raw.error(None, rows, "a row repeats the header inside the data",
                         "delete the repeated header row(s); keep only the first line as header")
 
 
 def check_no_dates(raw: RawTable) -> None:
     """No calendar date may enter, whatever the column is called (checked on distinct values)."""
-    for name, column in raw.columns.items():
-        distinct = pc.unique(column)
-        hits = pc.filter(distinct, pc.fill_null(pc.match_substring_regex(distinct, DATE_PATTERN), False))
-        if len(hits):
-            mask = pc.is_in(column, value_set=hits)
-            raise raw.error(name, mask, f"the column holds calendar dates (e.g. {hits[0].as_py()!r})",
+    for name in raw.columns:
+        if raw.numbers(name) is not None:  # all numbers: no date can hide here
+            continue
+        values, _ = raw.distinct(name)
+        hits = as_numpy_mask(pc.match_substring_regex(values, DATE_PATTERN))
+        if hits.any():
+            raise raw.error(name, raw.rows_where(name, hits), "the column holds calendar dates (e.g. "
+                            f"{values.filter(pa.array(hits))[0].as_py()!r})",
                             "remove the dates; give days relative to the CAR-T infusion (day 0) as integers")
 
 
@@ -161,17 +198,16 @@ def check_required_columns(raw: RawTable, required: tuple[str, ...]) -> None:
 def check_patient_ids(raw: RawTable, known: pa.Array | None = None, known_file: str = "",
                       unique: bool = False) -> None:
     """patient_id present in every row; unique (patients); listed in the patients table (others)."""
-    ids = raw.columns["patient_id"]
-    empty = is_missing(ids)
-    if empty.any():
-        raise raw.error("patient_id", empty, "patient_id is empty", "give every row its patient's study code")
+    values, codes = raw.distinct("patient_id")
+    if (codes < 0).any():
+        raise raw.error("patient_id", codes < 0, "patient_id is empty", "give every row its patient's study code")
     if unique:
-        dup = pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep=False).to_numpy()
+        dup = raw.rows_where("patient_id", np.bincount(codes, minlength=len(values)) > 1)
         if dup.any():
             raise raw.error("patient_id", dup, f"patient_id is not unique ({raw.examples('patient_id', dup)} "
                             "appear(s) more than once)", "keep one row per patient (merge or renumber duplicates)")
     if known is not None:
-        unknown = ~as_numpy_mask(pc.is_in(ids, value_set=known))
+        unknown = raw.rows_where("patient_id", ~as_numpy_mask(pc.is_in(values, value_set=known)))
         if unknown.any():
             raise raw.error("patient_id", unknown, f"patient_id not found in {known_file} "
                             f"({raw.examples('patient_id', unknown)})",
@@ -182,24 +218,24 @@ def check_patient_ids(raw: RawTable, known: pa.Array | None = None, known_file: 
 
 def parse_numbers(raw: RawTable, column: str, *, required: bool = False, integer: bool = False,
                   low: float | None = None, high: float | None = None, strict_low: bool = False,
-                  rule: str = "") -> np.ndarray:
+                  rule: str = "a finite number") -> np.ndarray:
     """float64 values of a number column (NaN = missing); raise on text, non-integers, out-of-range.
 
     ``rule`` is the sentence part naming the allowed range, e.g. "between 0 and 120".
     """
-    text = raw.columns[column]
-    missing = is_missing(text)
-    valid = as_numpy_mask(pc.match_substring_regex(text, NUMBER_PATTERN))
-    bad = ~valid & ~missing
-    if bad.any():
+    missing = raw.missing(column)
+    values = raw.numbers(column)
+    if values is None:
+        values, _ = raw.distinct(column)
+        bad = raw.rows_where(column, ~as_numpy_mask(pc.match_substring_regex(values, NUMBER_PATTERN)))
+        if not bad.any():  # only a number too large for float64 is left
+            bad = ~missing & ~np.isfinite(pc.cast(raw.columns[column], pa.float64()).to_numpy(zero_copy_only=False))
         raise raw.error(column, bad, f"text where a number is expected ({raw.examples(column, bad)})",
                         "write plain numbers with a point as decimal separator (e.g. 12.5), or leave the cell empty")
     if required and missing.any():
         raise raw.error(column, missing, f"{column} is empty", f"give a {column} on every row or delete those rows")
-    values = pc.cast(text, pa.float64())  # every non-missing cell matched NUMBER_PATTERN
-    values = pc.fill_null(values, np.nan).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     if integer:
-        frac = np.isfinite(values) & (values != np.floor(values))
+        frac = ~np.isnan(values) & (values != np.floor(values))
         if frac.any():
             raise raw.error(column, frac, f"{column} must be a whole number ({raw.examples(column, frac)})",
                             f"give {column} as a whole number" + (" of days relative to the infusion"
@@ -209,7 +245,6 @@ def parse_numbers(raw: RawTable, column: str, *, required: bool = False, integer
         out |= (values <= low) if strict_low else (values < low)
     if high is not None:
         out |= values > high
-    out = (out & ~np.isnan(values)) | np.isinf(values)
     if out.any():
         raise raw.error(column, out, f"{column} must be {rule} ({raw.examples(column, out)})",
                         f"correct the value(s) so that {column} is {rule}")
@@ -218,52 +253,40 @@ def parse_numbers(raw: RawTable, column: str, *, required: bool = False, integer
 
 def parse_booleans(raw: RawTable, column: str) -> pd.arrays.BooleanArray:
     """Nullable booleans from true/false, 1/0, yes/no (any case); an empty cell stays <NA>."""
-    lower = pc.utf8_lower(raw.columns[column])
+    values, codes = raw.distinct(column)
+    lower = pc.utf8_lower(values)
     is_true = as_numpy_mask(pc.is_in(lower, value_set=pa.array(TRUE_TOKENS)))
     is_false = as_numpy_mask(pc.is_in(lower, value_set=pa.array(FALSE_TOKENS)))
-    missing = is_missing(lower)
-    bad = ~(is_true | is_false | missing)
+    bad = raw.rows_where(column, ~(is_true | is_false))
     if bad.any():
         raise raw.error(column, bad, f"{column} must be a boolean ({raw.examples(column, bad)})",
                         "write true/false, 1/0 or yes/no, or leave the cell empty when unknown")
-    return pd.arrays.BooleanArray(is_true, missing)
+    return pd.arrays.BooleanArray(raw.rows_where(column, is_true), codes < 0)
 
 
 def is_boolean_column(raw: RawTable, column: str) -> bool:
     """True when every non-empty cell is a boolean token (and there is at least one)."""
-    distinct = pc.drop_null(pc.unique(pc.utf8_lower(raw.columns[column])))
-    return len(distinct) > 0 and bool(pc.all(pc.is_in(distinct, value_set=pa.array(TRUE_TOKENS + FALSE_TOKENS))).as_py())
+    values = pc.utf8_lower(raw.distinct(column)[0])
+    return len(values) > 0 and bool(pc.all(pc.is_in(values, value_set=pa.array(TRUE_TOKENS + FALSE_TOKENS))).as_py())
 
 
 def is_number_column(raw: RawTable, column: str) -> bool:
-    distinct = pc.drop_null(pc.unique(raw.columns[column]))
-    return bool(pc.all(pc.match_substring_regex(distinct, NUMBER_PATTERN)).as_py()) if len(distinct) else True
+    values = raw.distinct(column)[0]
+    return not len(values) or bool(pc.all(pc.match_substring_regex(values, NUMBER_PATTERN)).as_py())
 
 
 def parse_codes(raw: RawTable, column: str, allowed: dict[str, str], *, required: bool = False,
                 fix: str = "") -> np.ndarray:
     """Map case-insensitive codes to their canonical spelling (object array, NaN = missing)."""
-    text = raw.columns[column]
-    lower = pc.utf8_lower(text)
-    missing = is_missing(text)
-    if required and missing.any():
-        raise raw.error(column, missing, f"{column} is empty", fix)
-    bad = ~as_numpy_mask(pc.is_in(lower, value_set=pa.array(list(allowed)))) & ~missing
+    values, codes = raw.distinct(column)
+    if required and (codes < 0).any():
+        raise raw.error(column, codes < 0, f"{column} is empty", fix)
+    lower = pc.utf8_lower(values)
+    bad = raw.rows_where(column, ~as_numpy_mask(pc.is_in(lower, value_set=pa.array(list(allowed)))))
     if bad.any():
         raise raw.error(column, bad, f"{column} must be one of {', '.join(dict.fromkeys(allowed.values()))} "
                         f"({raw.examples(column, bad)})", fix)
-    return text_values(pc.utf8_lower(text), mapping=allowed)
-
-
-def text_values(column: pa.ChunkedArray, mapping: dict[str, str] | None = None) -> np.ndarray:
-    """Object array of a string column (NaN = missing), via its dictionary so it is fast for ids."""
-    encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
-    categories = encoded.dictionary.to_pylist()
-    if mapping is not None:
-        categories = [mapping.get(c, c) for c in categories]
-    lookup = np.array(categories + [np.nan], dtype=object)
-    codes = pc.fill_null(encoded.indices, len(categories)).to_numpy(zero_copy_only=False)
-    return lookup[codes]
+    return raw.text(column, lambda v: [allowed[x] for x in pc.utf8_lower(v).to_pylist()])
 
 
 # ---------------------------------------------------------------- reading a table as text
@@ -281,8 +304,12 @@ def read_table_text(path: str, allow_empty: bool = False) -> RawTable:
     names, columns, lines = (_read_parquet if path.endswith(".parquet") else _read_csv)(path)
     kept = {}
     for i, (name, column) in enumerate(zip(names, columns)):
-        column = pc.utf8_trim_whitespace(column)
-        column = pc.if_else(pc.is_in(column, value_set=pa.array(MISSING_TOKENS)), pa.scalar(None, pa.string()), column)
+        trimmed = pc.utf8_trim_whitespace(column)
+        if path.endswith(".parquet") or pc.sum(pc.binary_length(trimmed)) != pc.sum(pc.binary_length(column)):
+            # the CSV reader already nulled the exact tokens; blanks around them hid some
+            missing = pc.is_in(trimmed, value_set=pa.array(MISSING_TOKENS))
+            trimmed = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
+        column = trimmed
         if not name:
             if column.null_count < len(column):
                 raise CohortError(path, f"#{i + 1}", "a column with values has no name in the header",
@@ -351,43 +378,40 @@ def _read_csv(path: str):
                           UTF8_FIX) from None
     names = [n.strip().lower() for n in next(csv.reader([header]))]
     check_header(path, names)
-    skipped, ragged = [], []
+    ragged = []
 
-    def on_invalid_row(row):
-        (skipped if not row.text.strip() else ragged).append(row)
+    def on_invalid_row(row):  # whitespace-only lines are skipped like empty ones
+        if row.text.strip():
+            ragged.append(row.text)
         return "skip"
 
     keys = [f"c{i}" for i in range(len(names))]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data)[head:],
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=keys),
+            pa.py_buffer(data)[head:], read_options=pacsv.ReadOptions(skip_rows=1, column_names=keys),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(keys, pa.string()),
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+                                                 null_values=list(MISSING_TOKENS), strings_can_be_null=True))
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc):
-            raise _not_utf8(path, data) from None
-        raise CohortError(path, None, f"the file cannot be parsed as CSV ({str(exc)[:120]})",
-                          "export the table again as CSV (UTF-8, comma-separated, one row per line)") from None
+        if "UTF8" not in str(exc):
+            raise CohortError(path, None, f"the file cannot be parsed as CSV ({str(exc)[:120]})",
+                              "export the table again as CSV (UTF-8, comma-separated, one row per line)") from None
+        try:
+            data.decode("utf-8-sig")
+            rows = []
+        except UnicodeDecodeError as bad:
+            line_start = data.rfind(b"\n", 0, bad.start) + 1
+            rows = [(data.count(b"\n", 0, bad.start) + 1, _first_field(data[line_start:bad.start].decode()))]
+        raise CohortError(path, None, "the file is not UTF-8", UTF8_FIX, rows=rows, n_bad=len(rows)) from None
     if ragged:
-        rows = [(_line_of(data, head, r), _first_field(r.text)) for r in ragged[:5]]
-        counts = sorted({r.actual_columns for r in ragged})
-        raise CohortError(path, None, f"rows have {'/'.join(map(str, counts))} fields but the header has "
-                          f"{len(names)}", f"give every row exactly {len(names)} comma-separated fields "
-                          "(quote cells that contain commas)", rows=rows, n_bad=len(ragged))
+        rows, at = [], head
+        for text in ragged[:5]:  # find each row's line, in file order
+            at = data.find(text.encode(), at)
+            rows.append((data.count(b"\n", 0, at) + 1 if at >= 0 else None, _first_field(text)))
+        raise CohortError(path, None, f"rows have a different number of fields than the header ({len(names)})",
+                          f"give every row exactly {len(names)} comma-separated fields (quote cells that "
+                          "contain commas)", rows=rows, n_bad=len(ragged))
     return names, table.columns, _data_lines(data, head, head_line, table.num_rows)
-
-
-def _not_utf8(path: str, data: bytes) -> CohortError:
-    try:
-        data.decode("utf-8-sig")
-        where, rows = "", []
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        text = data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")
-        where, rows = f" (first undecodable byte on line {line})", [(line, _first_field(text))]
-    return CohortError(path, None, f"the file is not UTF-8{where}", UTF8_FIX, rows=rows, n_bad=len(rows))
 
 
 def _first_field(text: str) -> str | None:
@@ -395,30 +419,13 @@ def _first_field(text: str) -> str | None:
     return fields[0].strip() if fields else None
 
 
-def _line_of(data: bytes, head: int, row) -> int | None:
-    if row.number is not None:
-        return data.count(b"\n", 0, head) + row.number
-    at = data.find(row.text.encode("utf-8", "replace"), head)
-    return data.count(b"\n", 0, at) + 1 if at >= 0 else None
-
-
 def _data_lines(data: bytes, head: int, head_line: int, n_rows: int) -> np.ndarray:
     """File line of each data row: consecutive after the header unless blank lines were skipped."""
-    n_lines = data.count(b"\n", head) + (0 if data.endswith(b"\n") else 1)
-    if n_lines == n_rows + 1:
+    end = len(data.rstrip())
+    if data.count(b"\n", head, end) == n_rows:  # no blank line before the last row
         return np.arange(n_rows) + head_line + 1
-    buf = np.frombuffer(data, np.uint8)[head:]
-    newlines = np.flatnonzero(buf == 10)
-    starts = np.r_[0, newlines + 1]
-    ends = np.r_[newlines, len(buf)]
-    length = ends - starts
-    length -= (length > 0) & (buf[np.maximum(ends - 1, 0)] == 13)
-    blank = length == 0
-    maybe_blank = np.flatnonzero(~blank & np.isin(buf[np.minimum(starts, len(buf) - 1)], (9, 32)))
-    for i in maybe_blank:  # only lines starting with a blank are checked one by one
-        blank[i] = not data[head + starts[i]:head + ends[i]].strip()
-    content = np.flatnonzero(~blank)[1:] + head_line  # [0] is the header
-    if len(content) < n_rows:  # cells spanning lines: numbers are approximate from there on
-        content = np.r_[content, content[-1:] + 1 + np.arange(n_rows - len(content))] if len(content) else (
-            np.arange(n_rows) + head_line + 1)
-    return content[:n_rows]
+    filled = [i for i, line in enumerate(data[head:end].split(b"\n")) if line.strip()]
+    lines = np.asarray(filled[1:], dtype=np.int64) + head_line
+    if len(lines) != n_rows:  # cells spanning lines: count rows instead
+        lines = np.arange(n_rows) + head_line + 1
+    return lines
