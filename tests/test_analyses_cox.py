@@ -139,7 +139,7 @@ def test_stepwise_selection_reports_univariate_and_final_rows():
     uni = out[(out["analysis"] == "cox_recovery_univariate")
               & (out["outcome"] == "sn_duration_days")]
     assert uni["term"].tolist() == ["lg_max_ddimer", "crs_peak_day", "toci_or_steroid"]
-    assert uni["n"].tolist() == [20.0, 19.0, 20.0]         # each univariate model: own complete cases
+    assert uni["n"].tolist() == [20.0, 19.0, 20.0]     # each univariate model: own complete cases
     assert not (out["outcome"] == "st_duration_days").any()     # no candidates, no patients
     final = out[(out["analysis"] == "cox_recovery") & (out["outcome"] == "sn_duration_days")]
     data, _ = cox.model_frame(cox.new_onset_frame(derived(), "sn"), "sn",

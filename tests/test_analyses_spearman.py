@@ -146,7 +146,8 @@ def test_recovery_uses_the_figure4_profiles():
 
 def test_strongest_and_format_matrix():
     stats = pd.DataFrame({"outcome": ["y"] * 4, "term": list("abcd"),
-                          "estimate": [0.1, -0.7, np.nan, 0.5], "p_value": [0.5, 0.001, np.nan, 0.02],
+                          "estimate": [0.1, -0.7, np.nan, 0.5],
+                          "p_value": [0.5, 0.001, np.nan, 0.02],
                           "n": [10, 10, 2, 10]})
     assert sp.strongest(stats, "y", 2) == ["b", "d"]
     table = sp.format_matrix(stats, {"y": "Y"})

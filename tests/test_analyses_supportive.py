@@ -138,6 +138,8 @@ def test_formatted_tables():
     table = sup.format_pht_outcomes(stats)
     assert table.columns.tolist() == ["Outcome", "PHT (n=10)", "No PHT (n=28)", "P value"]
     assert table.iloc[0].tolist() == ["Hemorrhage", "6 (60%)", "5 (17.86%)", "0.012"]
+    inf = table[table["Outcome"] == "Infection"].iloc[0]      # P37 has no infection value
+    assert inf["No PHT (n=28)"] == "7/27 (25.93%)"              # P12, P16, ..., P36
     any_table = sup.format_any_use(sup.any_use(derived()))
     assert any_table.iloc[0].tolist() == ["G-CSF", "13 (34.21%)"]
 

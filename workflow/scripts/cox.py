@@ -1,4 +1,4 @@
-"""Wang 2021 Figure 5: multivariable Cox models of recovery -> statistics rows, table, forest plot."""
+"""Wang 2021 Figure 5: multivariable Cox models of recovery -> statistics, table, forest plot."""
 import sys
 from pathlib import Path
 
@@ -18,8 +18,8 @@ from cartcyto.tables import write_table  # noqa: E402
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
+                           keep_default_na=False, na_values=[""], low_memory=False)
     stats = cox.cox_recovery(patients, study)
     write_stats(stats, snakemake.output.stats)
     final = stats[stats["analysis"] == cox.ANALYSIS]

@@ -15,8 +15,8 @@ from cartcyto.tables import write_table  # noqa: E402
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
+                           keep_default_na=False, na_values=[""], low_memory=False)
     stats = logistic.logistic_pht(patients, study)
     write_stats(stats, snakemake.output.stats)
     for r in stats.itertuples():

@@ -19,8 +19,8 @@ NOTE = "Spearman r (p; n). Analysis set, pairwise complete; {who}. Method: {meth
 def main(snakemake):
     log = setup_logging(snakemake)
     convention = snakemake.params.study["conventions"]
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
+                           keep_default_na=False, na_values=[""], low_memory=False)
     nadir = sp.nadir_markers(patients, convention=convention)
     recovery = sp.recovery(patients, convention=convention)
     write_stats(stat_frame(pd.concat([nadir, recovery], ignore_index=True)),

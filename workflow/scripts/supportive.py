@@ -26,8 +26,8 @@ def main(snakemake):
     log = setup_logging(snakemake)
     convention = snakemake.params.study["conventions"]
     out = snakemake.output
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
+                           keep_default_na=False, na_values=[""], low_memory=False)
     treatments = pd.read_parquet(snakemake.input.treatments)
 
     any_use = sup.any_use(patients)
@@ -52,9 +52,10 @@ def main(snakemake):
                 note=f"Spearman r (p; n); patients with a severe episode of the lineage, "
                      f"pairwise complete. Method: {method}.")
     chi = pht.loc[pht["statistic"] == "chi2", "method"]
+    chi_method = chi.iloc[0].split(";")[0] if len(chi) else ""
     write_table(sup.format_pht_outcomes(pht), _stem(out.pht_table),
                 title="Supplementary Table 8: outcomes by prolonged hematological toxicity (PHT)",
-                note=f"n (%) of the analysis set. P: {chi.iloc[0].split(';')[0] if len(chi) else ''}.")
+                note=f"n (%) of the analysis set. P: {chi_method}.")
 
     savefig(daily_bars(daily, sup.TREATMENT_LABELS), _stem(out.daily_figure))
     outcomes = [f"{lin}_duration_days" for lin in LINEAGES]

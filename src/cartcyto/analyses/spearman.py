@@ -88,7 +88,8 @@ def marker_terms(patients: pd.DataFrame, markers: Iterable[str] = MARKERS) -> li
 
 
 def spearman_pairs(df: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], *,
-                   analysis: str, convention: str, population: Mapping[str, pd.Series] | None = None,
+                   analysis: str, convention: str,
+                   population: Mapping[str, pd.Series] | None = None,
                    note: str = "analysis set, pairwise complete") -> pd.DataFrame:
     """Spearman rho of every ``outcome`` x ``term`` pair of ``df`` (pairwise complete).
 

@@ -65,7 +65,7 @@ def any_use(patients: pd.DataFrame) -> pd.DataFrame:
         pct = 100.0 * count / n if n else np.nan
         for statistic, value in (("count", count), ("percent", pct)):
             rows.append(stat_row(ANALYSIS, statistic, value, term=column, n=n,
-                                 method=f"{COUNT_METHOD}; any administration from day 0"))
+                                 method=f"{COUNT_METHOD}; any administration from the infusion on"))
     return stat_frame(rows)
 
 
@@ -165,22 +165,28 @@ def pht_outcomes(patients: pd.DataFrame, *, convention: str,
 
 
 def format_pht_outcomes(stats: pd.DataFrame) -> pd.DataFrame:
-    """Supplementary Table 8 layout: Outcome | PHT (n=..) | No PHT (n=..) | P value."""
+    """Supplementary Table 8 layout: Outcome | PHT (n=..) | No PHT (n=..) | P value.
+
+    The header gives each group's n for the first outcome; a cell whose outcome rests on another
+    n (a missing outcome value) prints ``count/n (pct%)``.
+    """
     sub = stats[stats["analysis"] == PHT_ANALYSIS].set_index(["term", "level", "statistic"])
     terms = list(dict.fromkeys(sub.index.get_level_values(0)))
     if not terms:
         return pd.DataFrame(columns=["Outcome", "PHT", "No PHT", "P value"])
-    n = {lv: int(sub.loc[(terms[0], lv, "count"), "n"]) for lv in ("pht", "no_pht")}
-    lines = [{
+    head = {lv: int(sub.loc[(terms[0], lv, "count"), "n"]) for lv in ("pht", "no_pht")}
+
+    def cell(t: str, lv: str) -> str:
+        count, n = sub.loc[(t, lv, "count"), "estimate"], int(sub.loc[(t, lv, "count"), "n"])
+        text = format_count_percent(count, sub.loc[(t, lv, "percent"), "estimate"])
+        return text if n == head[lv] else text.replace(" (", f"/{n} (", 1)
+
+    return pd.DataFrame([{
         "Outcome": OUTCOME_LABELS.get(t, t),
-        f"PHT (n={n['pht']})": format_count_percent(sub.loc[(t, "pht", "count"), "estimate"],
-                                                    sub.loc[(t, "pht", "percent"), "estimate"]),
-        f"No PHT (n={n['no_pht']})": format_count_percent(
-            sub.loc[(t, "no_pht", "count"), "estimate"],
-            sub.loc[(t, "no_pht", "percent"), "estimate"]),
+        f"PHT (n={head['pht']})": cell(t, "pht"),
+        f"No PHT (n={head['no_pht']})": cell(t, "no_pht"),
         "P value": format_p(sub.loc[(t, "", "chi2"), "p_value"]),
-    } for t in terms]
-    return pd.DataFrame(lines)
+    } for t in terms])
 
 
 def format_any_use(stats: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +195,8 @@ def format_any_use(stats: pd.DataFrame) -> pd.DataFrame:
     labels = {col: TREATMENT_LABELS[k] for k, (col, _) in TREATMENTS.items()}
     terms = list(dict.fromkeys(sub.index.get_level_values(0)))
     n = int(sub["n"].max()) if len(sub) else 0
-    return pd.DataFrame([{"Treatment after infusion": labels.get(t, t),
-                          f"Patients, n (%) (N={n})": format_count_percent(
-                              sub.loc[(t, "count"), "estimate"], sub.loc[(t, "percent"), "estimate"])}
-                         for t in terms])
+    return pd.DataFrame([{
+        "Treatment after infusion": labels.get(t, t),
+        f"Patients, n (%) (N={n})": format_count_percent(sub.loc[(t, "count"), "estimate"],
+                                                         sub.loc[(t, "percent"), "estimate"]),
+    } for t in terms])

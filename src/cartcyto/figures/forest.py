@@ -38,7 +38,8 @@ def forest(stats: pd.DataFrame, groups: Sequence[tuple[str, str, str]], *,
         lines.append(("head", heading + (f" (n = {n})" if n else ""), None,
                       PALETTE.get(colour_key, colour_key)))
         for r in rows.itertuples():
-            lines.append(("row", labels.get(r.term, r.term), r, PALETTE.get(colour_key, colour_key)))
+            lines.append(("row", labels.get(r.term, r.term), r,
+                          PALETTE.get(colour_key, colour_key)))
     height = 0.32 * len(lines) + 1.3
     fig, ax = plt.subplots(figsize=(7.6, height))
     finite = [v for _, _, r, _ in lines if r is not None
