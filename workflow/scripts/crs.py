@@ -30,7 +30,9 @@ def main(snakemake):
 
     write_table(tables["fig2a_crs_vs_cytopenia_timing"], stem(out.timing_table),
                 title="Figure 2A: CRS vs new-onset severe cytopenia, onset / peak-nadir / recovery day",
-                note=f"Median [range]. P: {method_note(stats, 'crs_vs_cytopenia_timing', 'U')}.")
+                note="Median [range]. P: {}; new-onset cytopenia patients vs patients with CRS, "
+                     "treated as independent samples as in the paper.".format(
+                         method_note(stats, "crs_vs_cytopenia_timing", "U").split(";")[0]))
     write_table(tables["fig2b_incidence_by_crs"], stem(out.incidence_table),
                 title="Figure 2B: cytopenia and severe cytopenia after infusion by CRS group",
                 note=f"n (%) of the group's patients with values after infusion. "

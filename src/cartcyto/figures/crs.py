@@ -12,7 +12,9 @@ from cartcyto.analyses.crs import (ANY_GRADE, CRS_GROUPS, GROUP_LABEL, KINETIC_T
                                    TIMING_PAIRS, _crs_group, fig4_values)
 from cartcyto.analyses.spearman import analysis_set, as_bool
 from cartcyto.figures.incidence import bracket
+from cartcyto.records import stat_frame
 from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars
+from cartcyto.tables import format_p
 
 LINEAGES = ("sn", "sa", "st")
 TEST_LABEL = {"anc": "ANC, ×10⁹/L", "hb": "Hemoglobin, g/L", "plt": "Platelet count, ×10⁹/L"}
@@ -43,6 +45,7 @@ def fig_crs_vs_cytopenia_timing(patients: pd.DataFrame, stats: pd.DataFrame,
                                 stem: str | Path) -> list[str]:
     """Figure 2A: CRS vs new-onset SN/SA/ST onset, peak/nadir and recovery days (Mann-Whitney)."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     df = analysis_set(patients)
     crs = df[pd.to_numeric(df.get("crs_max_grade"), errors="coerce") >= 1]
     rng = np.random.default_rng(0)
@@ -74,6 +77,7 @@ def fig_crs_vs_cytopenia_timing(patients: pd.DataFrame, stats: pd.DataFrame,
 def fig_incidence_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
     """Figure 2B: any-grade and severe cytopenia after infusion (percent) by CRS group."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     outcomes = [ANY_GRADE[lin] for lin in LINEAGES] + [f"{lin}_t3" for lin in LINEAGES]
     labels = ["Neutropenia", "Anemia", "Thrombocytopenia", "SN", "SA", "ST"]
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -86,7 +90,8 @@ def fig_incidence_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
                    label=GROUP_LABEL[g] if i == 0 else None)
             tops.append(0 if np.isnan(pct) else pct)
         p = _stat(stats, "incidence_by_crs", out, "chi2", field="p_value")
-        bracket(ax, i - width, i + width, max(tops) + 3, stars(p), h=1.5, fontsize=7)
+        if not np.isnan(p):  # no bracket where the test was not computed (e.g. all 100%)
+            bracket(ax, i - width, i + width, max(tops) + 3, stars(p), h=1.5, fontsize=7)
     n = {g: int(_stat(stats, "incidence_by_crs", outcomes[0], "count", g, "n")) for g in CRS_GROUPS}
     ax.set_xticks(range(len(outcomes)), labels, rotation=20, ha="right")
     ax.axvline(2.5, color="#cccccc", lw=0.6)
@@ -103,9 +108,10 @@ def fig_incidence_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
 def fig_kinetics_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
     """Figure 2C-E: mean +/- SEM of ANC, Hb, PLT by day and CRS group, Kruskal-Wallis stars."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     sub = stats[stats["analysis"] == "kinetics_by_crs"]
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2))
-    for ax, test in zip(axes, KINETIC_TESTS):
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    for ax, test, letter in zip(axes, KINETIC_TESTS, "CDE"):
         h = sub[(sub["outcome"] == test) & (sub["statistic"] == "H")]
         days = [int(lv.removeprefix("day")) for lv in h["level"]]
         top = -np.inf
@@ -122,15 +128,18 @@ def fig_kinetics_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
             ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color="#999999")
         for d, p in zip(days, h["p_value"]):
             if p < 0.05:
-                ax.text(d, top * 1.04, stars(p), ha="center", fontsize=7)
-        ax.set_ylim(0, top * 1.14)
-        ax.set_xticks(days, [str(d) for d in days], fontsize=7)
+                ax.text(d, top * 1.03, stars(p), ha="center", va="bottom", fontsize=7,
+                        rotation=90)
+        ax.set_ylim(0, top * 1.2)
+        ax.set_xticks(days, [str(d) for d in days], fontsize=6.5)
+        ax.set_title(letter, loc="left", fontweight="bold")
         ax.set_xlabel("Days after CAR-T cell infusion")
         ax.set_ylabel(TEST_LABEL[test])
-    axes[0].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=7.5, bbox_to_anchor=(0.5, 1.08))
     fig.text(0.99, -0.04, "Mean ± SEM; stars: Kruskal-Wallis across CRS groups at each day "
              "(only P < 0.05 shown)", ha="right", fontsize=6.5)
-    fig.tight_layout()
     return savefig(fig, stem)
 
 
@@ -138,6 +147,7 @@ def fig_kruskal_crs_group(patients: pd.DataFrame, stats: pd.DataFrame,
                           stem: str | Path) -> list[str]:
     """Figure 4A-F: duration and recovery day of SN/SA/ST by CRS group, median with 95% CI."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     df = analysis_set(patients)
     group = _crs_group(df).to_numpy()
     rng = np.random.default_rng(0)
@@ -160,8 +170,11 @@ def fig_kruskal_crs_group(patients: pd.DataFrame, stats: pd.DataFrame,
                     ax.hlines([lo, hi], j - 0.1, j + 0.1, color="black", lw=1.0, zorder=3)
                 top = max(top, np.nanmax(x) if x.size else 0)
             p = _stat(stats, "kruskal_crs_group", col, "H", field="p_value")
-            ax.set_title(f"{LINEAGE_SHORT[lin]}: P = {p:.3f} {stars(p)}" if not np.isnan(p)
+            ptext = format_p(p)
+            ptext = f"P < {ptext[1:]}" if ptext.startswith("<") else f"P = {ptext}"
+            ax.set_title(f"{LINEAGE_SHORT[lin]}: {ptext} {stars(p)}" if not np.isnan(p)
                          else LINEAGE_SHORT[lin], fontsize=9)
+            ax.set_title("ABCDEF"[3 * r + c], loc="left", fontweight="bold")
             ax.set_ylim(bottom=min(0, ax.get_ylim()[0]), top=top * 1.1 + 1)
             ax.set_xticks(range(3), ["None", "Mild", "Severe"])
             if c == 0:

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 
 from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES, groups
 from cartcyto.analyses.spearman import analysis_set
+from cartcyto.records import stat_frame
 from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars
 
 LINEAGES = ("sn", "sa", "st")
@@ -34,6 +35,7 @@ def bracket(ax, x0: float, x1: float, y: float, text: str, h: float = 1.5, **kw)
 def fig_incidence_phase(stats: pd.DataFrame, stem: str | Path) -> list[str]:
     """Figure 1B: percent severe per phase (grouped bars) with Bonferroni-adjusted stars."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     width = 0.26
     top = 0.0
@@ -67,6 +69,7 @@ def fig_incidence_phase(stats: pd.DataFrame, stem: str | Path) -> list[str]:
 def fig_new_onset(stats: pd.DataFrame, stem: str | Path) -> list[str]:
     """Figure 1C: onset before vs after infusion, stacked percent of the analysis set."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     for i, lin in enumerate(LINEAGES):
         n = _get(stats, "incidence_baseline", lin, "count", field="n")
@@ -92,6 +95,7 @@ def fig_new_onset(stats: pd.DataFrame, stem: str | Path) -> list[str]:
 def fig_cumulative_incidence(curve: pd.DataFrame, stats: pd.DataFrame, stem: str | Path) -> list[str]:
     """Figure 1D: step curves of cumulative incidence (percent) of new-onset SN/SA/ST and CRS."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     fig, ax = plt.subplots(figsize=(4.6, 3.6))
     labels = {"crs": "CRS", **LINEAGE_SHORT}
     for outcome in ("crs", *LINEAGES):
@@ -119,6 +123,7 @@ def fig_timing_baseline_vs_new(patients: pd.DataFrame, stats: pd.DataFrame,
                                stem: str | Path) -> list[str]:
     """Supplementary Figure 2: timing of baseline-severe vs new-onset episodes, per lineage."""
     apply_style()
+    stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     df = analysis_set(patients)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), sharey=True)
     rng = np.random.default_rng(0)
@@ -147,10 +152,10 @@ def fig_timing_baseline_vs_new(patients: pd.DataFrame, stats: pd.DataFrame,
         ax.set_xticks(range(len(MEASURES)), [MEASURE_LABEL[m].replace(", days", "")
                                              for m in MEASURES], rotation=30, ha="right")
         ax.set_title(LINEAGE_SHORT[lin])
-    axes[0].set_ylabel("Day after infusion (onset, nadir, recovery) or days (duration)")
+    axes[0].set_ylabel("Day after infusion; duration in days")
     axes[0].scatter([], [], color="#999999", label="Severe before infusion (baseline)")
     axes[0].scatter([], [], color="#555555", label="New onset after infusion (lineage colour)")
     fig.legend(loc="upper center", ncol=2, fontsize=7.5, bbox_to_anchor=(0.5, 1.07))
-    fig.text(0.99, -0.04, "Boxes: median and IQR; whiskers: range; Mann-Whitney U",
+    fig.text(0.99, -0.12, "Boxes: median and IQR; whiskers: range; Mann-Whitney U",
              ha="right", fontsize=6.5)
     return savefig(fig, stem)
