@@ -245,12 +245,18 @@ def test_rows_are_capped_at_five_with_the_total_count(tmp_path):
     assert "(and 6 more)" in caught.value.message()
 
 
-def test_line_numbers_count_skipped_blank_lines(tmp_path):
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_line_numbers_count_skipped_blank_lines(newline, tmp_path):
     folder = write_clean_cohort(tmp_path / "cohort")
-    map_text(folder, "labs", lambda t: t.replace("P01,3,anc,0.4", "\n\nP01,3,anc,-0.4"))
+    # line 6 (P01,3,anc,0.4) moves to line 8 behind an empty and a whitespace-only line
+    map_text(folder, "labs", lambda t: t.replace("P01,3,anc,0.4", "\n  \t\nP01,3,anc,-0.4").replace("\n", newline))
     with pytest.raises(CohortError) as caught:
         read_cohort(folder)
     assert caught.value.rows == [(8, "P01")]
+    map_text(folder, "labs", lambda t: "\n\n" + t.replace("-0.4", "0.4").replace("P02,5,plt,12,", "P02,5,plt,12,,"))
+    with pytest.raises(CohortError) as caught:
+        read_cohort(folder)
+    assert caught.value.rows == [(13, "P02")] and "fields" in caught.value.problem
 
 
 def test_missing_folder_is_refused(tmp_path):

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 from cartcyto.errors import CohortError
 from cartcyto.validate import (
     RawTable, as_numpy_mask, check_no_dates, check_no_repeated_header, check_patient_ids,
-    check_required_columns, is_boolean_column, is_number_column, parse_booleans, parse_codes, parse_numbers,
-    read_table_text,
+    FALSE_TOKENS, NUMBER_PATTERN, TRUE_TOKENS, check_required_columns, parse_booleans, parse_codes,
+    parse_numbers, read_table_text,
 )
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
@@ -171,13 +171,12 @@ def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int
         if name == "response_d28":
             out[name] = parse_codes(raw, name, RESPONSE_CODES, fix="use CR, CRi, NR, withdrawn or NE, "
                                     "or leave the cell empty when unknown")
-        elif name in PATIENT_BOOLEANS or (name not in PATIENT_NUMBERS and name not in PATIENT_TEXT
-                                          and is_boolean_column(raw, name)):
-            out[name] = parse_booleans(raw, name)
         elif name in PATIENT_NUMBERS:
             low, high, integer, rule = PATIENT_NUMBERS[name]
             out[name] = parse_numbers(raw, name, low=low, high=high, integer=integer, rule=rule)
-        elif name not in PATIENT_TEXT and is_number_column(raw, name):
+        elif name in PATIENT_BOOLEANS or _further_column_kind(raw, name) == "boolean":
+            out[name] = parse_booleans(raw, name)
+        elif _further_column_kind(raw, name) == "number":
             out[name] = parse_numbers(raw, name)
         else:
             out[name] = raw.text(name)
@@ -191,6 +190,17 @@ def normalise_patients(raw: RawTable, ld_start_default: int, ld_end_default: int
                         "correct ld_start_day / ld_end_day so that the start is not after the end")
     order = [c for c in PATIENT_ORDER if c in out] + [c for c in out if c not in PATIENT_ORDER]
     return pd.DataFrame({c: out[c] for c in order})
+
+
+def _further_column_kind(raw: RawTable, name: str) -> str:
+    """Type of a column the contract does not type: boolean when every non-empty cell is a boolean
+    token (true/false, 1/0, yes/no), number when every one is a number, else text."""
+    if name in PATIENT_TEXT:
+        return "text"
+    values = raw.distinct(name)[0]
+    if len(values) and pc.all(pc.is_in(pc.utf8_lower(values), value_set=pa.array(TRUE_TOKENS + FALSE_TOKENS))).as_py():
+        return "boolean"
+    return "number" if pc.all(pc.match_substring_regex(values, NUMBER_PATTERN)).as_py() is not False else "text"
 
 
 # ---------------------------------------------------------------- long tables

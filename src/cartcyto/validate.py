@@ -1,9 +1,11 @@
-"""Checks of the data contract (sections 1 and 5) on a table read as text.
+"""Checks of the data contract (sections 1 and 5) on a cohort table read as text.
 
-Every check is vectorised over rows (pyarrow compute kernels on whole columns, numpy masks), so a
-labs table of millions of rows validates in seconds. A violation raises `CohortError` naming the
-file, the column, the first five offending rows as (line number, patient_id) and how to fix it.
-Nothing here writes anything: inputs are only read.
+`read_table_text` reads a CSV (pyarrow, every column a string) or Parquet file (cast to strings) into
+a `RawTable`, refusing file-level problems (encoding, delimiter, ragged rows, empty file). The checks
+and checked parsers below work on each column's distinct values and map the verdict back to rows with
+numpy, so a labs table of millions of rows validates in seconds. A violation raises `CohortError`
+naming the file, the column, the first five offending rows as (line number, patient_id) and how to
+fix it. Nothing here writes anything: inputs are only read.
 """
 from __future__ import annotations
 
@@ -56,7 +58,8 @@ IDENTIFIER_NAMES = {
 # Name parts (split on '_' and blanks) that identify a person wherever they appear.
 IDENTIFIER_PARTS = {"mrn", "ssn", "dob", "surname", "forename", "email", "phone", "telephone", "address",
                     "postcode", "zipcode", "nhs", "passport", "initials"}
-PERSON_PARTS = {"patient", "pt", "first", "last", "given", "family", "middle", "full", "maiden"}
+PERSON_PARTS = {"patient", "pt", "first", "last", "given", "family", "middle", "full", "maiden", "donor",
+                "mother", "father", "contact", "physician", "doctor"}
 IDENTIFIER_FIX = "remove it; only study codes (patient_id) and days relative to infusion may enter the pipeline"
 
 
@@ -264,17 +267,6 @@ def parse_booleans(raw: RawTable, column: str) -> pd.arrays.BooleanArray:
     return pd.arrays.BooleanArray(raw.rows_where(column, is_true), codes < 0)
 
 
-def is_boolean_column(raw: RawTable, column: str) -> bool:
-    """True when every non-empty cell is a boolean token (and there is at least one)."""
-    values = pc.utf8_lower(raw.distinct(column)[0])
-    return len(values) > 0 and bool(pc.all(pc.is_in(values, value_set=pa.array(TRUE_TOKENS + FALSE_TOKENS))).as_py())
-
-
-def is_number_column(raw: RawTable, column: str) -> bool:
-    values = raw.distinct(column)[0]
-    return not len(values) or bool(pc.all(pc.match_substring_regex(values, NUMBER_PATTERN)).as_py())
-
-
 def parse_codes(raw: RawTable, column: str, allowed: dict[str, str], *, required: bool = False,
                 fix: str = "") -> np.ndarray:
     """Map case-insensitive codes to their canonical spelling (object array, NaN = missing)."""
@@ -316,14 +308,12 @@ def read_table_text(path: str, allow_empty: bool = False) -> RawTable:
                                   "give the column a name in the header, or delete it")
             continue
         kept[name] = column
-    if kept:
-        filled = None
-        for column in kept.values():
-            has = pc.is_valid(column)
-            filled = has if filled is None else pc.or_(filled, has)
-        if not pc.all(filled).as_py():
-            kept = {n: pc.filter(c, filled) for n, c in kept.items()}
-            lines = lines[as_numpy_mask(filled)]
+    filled = np.zeros(len(lines), dtype=bool)
+    for column in kept.values():
+        filled |= column.is_valid().to_numpy(zero_copy_only=False)
+    if not filled.all():
+        kept = {n: c.filter(pa.array(filled)) for n, c in kept.items()}
+        lines = lines[filled]
     if len(lines) == 0 and not allow_empty:
         raise CohortError(path, None, "the table has a header but no data rows",
                           "fill the table, or check that the right file was exported")
