@@ -21,7 +21,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+                           dtype={"patient_id": str}, low_memory=False)
     labs = pd.read_parquet(snakemake.input.labs)
     res = crs_results(patients, study, labs)
     stats, tables, out = res["stats"], res["tables"], snakemake.output

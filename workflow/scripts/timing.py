@@ -25,7 +25,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+                           dtype={"patient_id": str}, low_memory=False)
     res = timing_results(patients, study)
     stats, tables, out = res["stats"], res["tables"], snakemake.output
     write_stats(stats, out.stats)

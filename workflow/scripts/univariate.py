@@ -16,7 +16,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           low_memory=False)
+                           dtype={"patient_id": str}, low_memory=False)
     res = univariate_results(patients, study)
     stats, out = res["stats"], snakemake.output
     write_stats(stats, out.stats)
