@@ -129,8 +129,9 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
                               "is missing", f"add {table}.csv (or {table}.parquet) with at least the columns "
                               f"{', '.join(REQUIRED_COLUMNS[table])}")
     ld = (study or {}).get("lymphodepletion") or {}
-    patients_raw = _read(paths["patients"], "patients")
-    patients = normalise_patients(patients_raw, ld.get("start_day", -4), ld.get("end_day", -2))
+    ld_start, ld_end = (-4 if ld.get("start_day") is None else ld["start_day"],
+                        -2 if ld.get("end_day") is None else ld["end_day"])
+    patients = normalise_patients(_read(paths["patients"], "patients"), ld_start, ld_end)
     known_ids = pa.array(patients["patient_id"].tolist(), pa.string())
     frames, unknown = {"patients": patients}, {}
     for table in COHORT_TABLES[1:]:
