@@ -1,4 +1,12 @@
-"""End to end: snakemake on small cohorts in a temporary folder (the repository is never written)."""
+"""End to end: snakemake on the bundled cohorts, copied to temporary folders.
+
+* the derived table, Table 1 and the scorecard are written; the inputs are never modified;
+* two runs from clean give byte-identical results (tables, statistics, scorecard, figures);
+* the scorecard verdicts equal tests/expected_scorecard.csv: an item that matched and stops
+  matching fails CI, and a change that improves the scorecard must update that file in the same
+  commit (`python -m cartcyto.summary results --write-expected tests/expected_scorecard.csv`);
+* a bad cohort stops the run before any job with one message and no traceback.
+"""
 from __future__ import annotations
 
 import shutil
@@ -11,40 +19,87 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+EXPECTED = REPO / "tests" / "expected_scorecard.csv"
+STUDIES = ("wang2021", "mullanfiroze2022")
 
 pytestmark = pytest.mark.slow
 
 
-def run_snakemake(workdir: Path, config: str, *targets: str) -> subprocess.CompletedProcess:
-    (workdir / "config.yaml").write_text(config, encoding="utf-8")
+def run_snakemake(workdir: Path, config: str | None = None, *args: str) -> subprocess.CompletedProcess:
+    """Run the repository's Snakefile with `workdir` as working directory."""
+    cfg = workdir / "config.yaml"
+    if config is None:
+        shutil.copy(REPO / "config.yaml", cfg)
+    else:
+        cfg.write_text(config, encoding="utf-8")
     cmd = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(workdir / "config.yaml"), "--cores", "2", "--quiet", *targets]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+           "--configfile", str(cfg), "--cores", "2", "--quiet", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+
+
+def bundled_copy(root: Path) -> Path:
+    shutil.copytree(REPO / "data", root / "data")
+    return root
 
 
 @pytest.fixture(scope="module")
-def wang_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("wang")
-    shutil.copytree(REPO / "data" / "wang2021", work / "data" / "mine")
-    proc = run_snakemake(work, "studies:\n  mine:\n    cohort: data/mine\n    design: wang2021\n")
+def run_a(tmp_path_factory):
+    work = bundled_copy(tmp_path_factory.mktemp("run_a"))
+    proc = run_snakemake(work)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return work
 
 
-def test_derived_table_and_table1_written(wang_run):
-    derived = pd.read_csv(wang_run / "results/mine/derived/patients.csv")
+@pytest.fixture(scope="module")
+def run_b(tmp_path_factory):
+    work = bundled_copy(tmp_path_factory.mktemp("run_b"))
+    proc = run_snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return work
+
+
+def test_derived_table_and_table1_written(run_a):
+    derived = pd.read_csv(run_a / "results/wang2021/derived/patients.csv")
     assert len(derived) == 86
     assert derived.columns[0] == "patient_id"
-    stats = pd.read_csv(wang_run / "results/mine/statistics.csv")
+    stats = pd.read_csv(run_a / "results/wang2021/statistics.csv")
     t1 = stats[stats["analysis"] == "table1"]
     age = t1[(t1["term"] == "age_years") & (t1["statistic"] == "median")]
     assert age["estimate"].item() == 31.5 and age["n"].item() == 76
-    assert (wang_run / "results/mine/tables/table1.md").exists()
+    assert (run_a / "results/wang2021/tables/table1.md").exists()
+    assert stats["method"].ne("").all()
 
 
-def test_inputs_are_not_modified(wang_run):
-    for f in (REPO / "data" / "wang2021").iterdir():
-        assert (wang_run / "data" / "mine" / f.name).read_bytes() == f.read_bytes()
+def test_inputs_are_not_modified(run_a):
+    for f in (REPO / "data").rglob("*"):
+        if f.is_file():
+            assert (run_a / f.relative_to(REPO)).read_bytes() == f.read_bytes(), f
+
+
+def test_two_runs_are_byte_identical(run_a, run_b):
+    compared = 0
+    for study in STUDIES:
+        for f in sorted((run_a / "results" / study).rglob("*")):
+            rel = f.relative_to(run_a)
+            if f.is_dir() or "logs" in rel.parts:
+                continue
+            other = run_b / rel
+            assert other.exists(), rel
+            assert f.read_bytes() == other.read_bytes(), f"{rel} differs between two clean runs"
+            compared += 1
+    assert compared > 50
+
+
+def test_scorecard_verdicts_equal_the_committed_expectation(run_a):
+    got = pd.concat([pd.read_csv(run_a / f"results/{s}/scorecard.csv").assign(study=s) for s in STUDIES])
+    got = got[["study", "item", "status"]].sort_values(["study", "item"]).reset_index(drop=True)
+    expected = pd.read_csv(EXPECTED)[["study", "item", "status"]].sort_values(["study", "item"])
+    merged = expected.merge(got, on=["study", "item"], how="outer", suffixes=("_expected", "_now"))
+    regressions = merged[(merged.status_expected == "match") & (merged.status_now != "match")]
+    assert regressions.empty, f"items that matched and no longer do:\n{regressions.to_string()}"
+    changed = merged[merged.status_expected != merged.status_now]
+    assert changed.empty, ("scorecard changed; if it improved, update tests/expected_scorecard.csv "
+                           f"in the same commit:\n{changed.to_string()}")
 
 
 def test_bad_cohort_stops_before_any_job_with_one_message(tmp_path):
@@ -56,8 +111,20 @@ def test_bad_cohort_stops_before_any_job_with_one_message(tmp_path):
     row[cols.index("value")] = "abc"
     lines[5] = ",".join(row)
     labs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = labs.read_bytes()
     proc = run_snakemake(tmp_path, "studies:\n  bad:\n    cohort: data/bad\n    design: wang2021\n")
     assert proc.returncode != 0
     assert "labs.csv" in proc.stderr and "'value'" in proc.stderr and "line 6" in proc.stderr
+    assert "how to fix" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*.*"))
+    assert labs.read_bytes() == before
+
+
+def test_own_cohort_via_config_runs_only_that_study(tmp_path):
+    shutil.copytree(REPO / "data" / "mullanfiroze2022", tmp_path / "data" / "mine")
+    proc = run_snakemake(tmp_path, "studies:\n  mine:\n    cohort: data/mine\n    design: mullanfiroze2022\n",
+                         "results/mine/derived/patients.csv")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (tmp_path / "results/mine/derived/patients.csv").exists()
+    assert not (tmp_path / "results/mine/statistics.csv").exists()  # only what the file needs

@@ -1,6 +1,10 @@
 """Print the scorecard summary of every study under a results folder.
 
-Usage: ``python -m cartcyto.summary [results]``
+Usage: ``python -m cartcyto.summary [results] [--write-expected tests/expected_scorecard.csv]``
+
+``--write-expected`` also writes the verdict of every item (study, item, status) to the given
+file: CI compares each run with that committed file, so a change that improves the scorecard
+updates it in the same commit.
 
 For each ``results/<study>/scorecard.csv`` (studies in name order) prints e.g.::
 
@@ -14,6 +18,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from cartcyto.scorecard import read_scorecard, summarise
 
 
@@ -25,8 +31,26 @@ def summaries(results_dir: str | Path) -> list[str]:
     return out
 
 
+def expected_verdicts(results_dir: str | Path) -> pd.DataFrame:
+    """(study, item, status) of every scorecard under ``results_dir``, sorted."""
+    frames = [read_scorecard(str(p))[["item", "status"]].assign(study=p.parent.name)
+              for p in sorted(Path(results_dir).glob("*/scorecard.csv"))]
+    if not frames:
+        return pd.DataFrame(columns=["study", "item", "status"])
+    df = pd.concat(frames, ignore_index=True)[["study", "item", "status"]]
+    return df.sort_values(["study", "item"]).reset_index(drop=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    expected_out = None
+    if "--write-expected" in args:
+        i = args.index("--write-expected")
+        if i + 1 >= len(args):
+            sys.stderr.write("--write-expected needs a file name\n")
+            return 2
+        expected_out = args[i + 1]
+        del args[i:i + 2]
     if len(args) > 1 or (args and args[0] in ("-h", "--help")):
         print(__doc__.strip())
         return 0 if args and args[0] in ("-h", "--help") else 2
@@ -37,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                          f"(snakemake --cores N)\n")
         return 1
     print("\n".join(texts))
+    if expected_out:
+        expected_verdicts(results_dir).to_csv(expected_out, index=False, lineterminator="\n")
+        print(f"verdicts written to {expected_out}")
     return 0
 
 

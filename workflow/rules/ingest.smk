@@ -48,7 +48,7 @@ rule collect_statistics:
         report(
             "results/{study}/statistics.csv",
             caption="../report/statistics.rst",
-            category="Statistics",
+            category="All statistics",
         ),
     log:
         "results/{study}/logs/collect_statistics.log",
