@@ -1,15 +1,13 @@
 # Shared set-up: config validation, study resolution, cohort validation (once, at parse time,
 # before any job runs) and the target registry that `rule all` reads.
-import os
 import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
-_SRC = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, _SRC)
-# Jobs (script: directives) import cartcyto from the checkout even without `pip install -e .`.
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p)
+# Parse time imports the library from the checkout; jobs import the installed package
+# (`make run` and environment.yml install it with `pip install -e .`).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from cartcyto.config import resolve_study  # noqa: E402
 from cartcyto.errors import CohortError  # noqa: E402

@@ -68,6 +68,8 @@ rule crs:
         "results/{study}/logs/crs.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/crs.py"
 

@@ -54,6 +54,8 @@ rule incidence:
         "results/{study}/logs/incidence.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/incidence.py"
 

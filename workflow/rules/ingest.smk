@@ -15,6 +15,8 @@ rule ingest:
         "results/{study}/logs/ingest.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/ingest.py"
 
@@ -37,6 +39,8 @@ rule derive:
         "results/{study}/logs/derive.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/derive.py"
 
@@ -52,5 +56,7 @@ rule collect_statistics:
         ),
     log:
         "results/{study}/logs/collect_statistics.log",
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/collect_statistics.py"

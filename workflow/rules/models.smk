@@ -25,6 +25,8 @@ rule cox:
         "results/{study}/logs/cox.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/cox.py"
 
@@ -45,6 +47,8 @@ rule logistic:
         "results/{study}/logs/logistic.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/logistic.py"
 

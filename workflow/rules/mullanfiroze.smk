@@ -19,6 +19,8 @@ rule prior_sct:
         "results/{study}/logs/prior_sct.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/prior_sct.py"
 
@@ -57,6 +59,8 @@ rule scb:
         "results/{study}/logs/scb.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/scb.py"
 

@@ -12,5 +12,7 @@ rule definitions:
         "results/{study}/logs/definitions.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/definitions.py"

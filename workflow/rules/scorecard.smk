@@ -14,6 +14,8 @@ rule scorecard:
         "results/{study}/logs/scorecard.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/scorecard.py"
 
@@ -30,6 +32,8 @@ rule provenance:
     params:
         study=study_params,
         repo=workflow.basedir,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/provenance.py"
 

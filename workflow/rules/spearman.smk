@@ -46,6 +46,8 @@ rule spearman:
         "results/{study}/logs/spearman.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/spearman.py"
 

@@ -56,6 +56,8 @@ rule supportive:
         "results/{study}/logs/supportive.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/supportive.py"
 

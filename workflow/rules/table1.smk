@@ -17,6 +17,8 @@ rule table1:
         "results/{study}/logs/table1.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/table1.py"
 

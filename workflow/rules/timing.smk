@@ -39,6 +39,8 @@ rule timing:
         "results/{study}/logs/timing.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/timing.py"
 

@@ -33,6 +33,8 @@ rule univariate:
         "results/{study}/logs/univariate.log",
     params:
         study=study_params,
+    conda:
+        "../envs/cartcyto.yaml"
     script:
         "../scripts/univariate.py"
 
