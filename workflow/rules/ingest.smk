@@ -32,7 +32,7 @@ rule derive:
         patients=report(
             "results/{study}/derived/patients.csv",
             caption="../report/derived.rst",
-            category="Derived data",
+            category="5. Derived data",
         ),
         episodes="results/{study}/derived/episodes.csv",
     log:
@@ -52,7 +52,7 @@ rule collect_statistics:
         report(
             "results/{study}/statistics.csv",
             caption="../report/statistics.rst",
-            category="All statistics",
+            category="6. All statistics",
         ),
     log:
         "results/{study}/logs/collect_statistics.log",

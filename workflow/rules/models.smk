@@ -10,14 +10,14 @@ rule cox:
         table=report(
             "results/{study}/tables/fig5_cox_recovery.csv",
             caption="../report/cox_table.rst",
-            category="Wang 2021",
+            category="3. Wang 2021",
             subcategory="Figure 5",
         ),
         table_md="results/{study}/tables/fig5_cox_recovery.md",
         forest=report(
             "results/{study}/figures/fig5_cox_forest.png",
             caption="../report/cox_forest.rst",
-            category="Wang 2021",
+            category="3. Wang 2021",
             subcategory="Figure 5",
         ),
         forest_pdf="results/{study}/figures/fig5_cox_forest.pdf",
@@ -39,7 +39,7 @@ rule logistic:
         table=report(
             "results/{study}/tables/logistic_pht.csv",
             caption="../report/logistic_pht.rst",
-            category="Wang 2021",
+            category="3. Wang 2021",
             subcategory="PHT",
         ),
         table_md="results/{study}/tables/logistic_pht.md",

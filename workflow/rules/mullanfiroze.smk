@@ -11,7 +11,7 @@ rule prior_sct:
         table=report(
             "results/{study}/tables/prior_sct.csv",
             caption="../report/prior_sct.rst",
-            category="Mullanfiroze 2022",
+            category="4. Mullanfiroze 2022",
             subcategory="Prior SCT",
         ),
         table_md="results/{study}/tables/prior_sct.md",
@@ -37,21 +37,21 @@ rule scb:
         table1=report(
             "results/{study}/tables/scb_table1.csv",
             caption="../report/scb_table1.rst",
-            category="Mullanfiroze 2022",
+            category="4. Mullanfiroze 2022",
             subcategory="Stem-cell boost",
         ),
         table1_md="results/{study}/tables/scb_table1.md",
         recovery=report(
             "results/{study}/tables/scb_recovery.csv",
             caption="../report/scb_recovery.rst",
-            category="Mullanfiroze 2022",
+            category="4. Mullanfiroze 2022",
             subcategory="Stem-cell boost",
         ),
         recovery_md="results/{study}/tables/scb_recovery.md",
         swimmer=report(
             "results/{study}/figures/scb_swimmer.png",
             caption="../report/scb_swimmer.rst",
-            category="Mullanfiroze 2022",
+            category="4. Mullanfiroze 2022",
             subcategory="Stem-cell boost",
         ),
         swimmer_pdf="results/{study}/figures/scb_swimmer.pdf",

@@ -6,7 +6,7 @@ rule definitions:
         report(
             "results/{study}/definitions.html",
             caption="../report/definitions.rst",
-            category="Definitions",
+            category="2. Definitions and conventions",
         ),
     log:
         "results/{study}/logs/definitions.log",

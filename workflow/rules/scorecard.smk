@@ -8,7 +8,7 @@ rule scorecard:
         report(
             "results/{study}/scorecard.csv",
             caption="../report/scorecard.rst",
-            category="Scorecard",
+            category="1. Scorecard",
         ),
     log:
         "results/{study}/logs/scorecard.log",

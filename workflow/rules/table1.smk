@@ -9,7 +9,7 @@ rule table1:
         csv=report(
             "results/{study}/tables/table1.csv",
             caption="../report/table1.rst",
-            category="Wang 2021",
+            category="3. Wang 2021",
             subcategory="Table 1",
         ),
         md="results/{study}/tables/table1.md",
