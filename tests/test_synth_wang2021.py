@@ -173,7 +173,8 @@ def test_figure5_published_hr_inside_refitted_ci(analysis, lineage):
     for (term, hr), b, s in zip(FIG5[lineage], beta, se):
         lo, hi = math.exp(b - Z975 * s), math.exp(b + Z975 * s)
         assert lo < hr < hi, f"{lineage} {term}: published {hr} outside ({lo:.3f}, {hi:.3f})"
-        assert abs(b - math.log(hr)) <= s, f"{lineage} {term}: more than 1 SE from the published value"
+        # the generator conditions on every refitted coefficient within 0.5 SE of the published one
+        assert abs(b - math.log(hr)) <= 0.5 * s + 1e-9, f"{lineage} {term}: more than 0.5 SE from published"
 
 
 def test_pht_logistic_published_or_inside_refitted_ci(analysis):
@@ -186,13 +187,17 @@ def test_pht_logistic_published_or_inside_refitted_ci(analysis):
     for (term, odds), b, s in zip(PHT_OR, res.params[1:], res.bse[1:]):
         lo, hi = math.exp(b - Z975 * s), math.exp(b + Z975 * s)
         assert lo < odds < hi, f"{term}: published {odds} outside ({lo:.3f}, {hi:.3f})"
+        assert abs(b - math.log(odds)) <= 0.75 * s + 1e-9, f"{term}: more than 0.75 SE from published"
 
 
 @pytest.mark.parametrize("lineage, cost, published", [("sn", "cost_gcsf", 0.691), ("sa", "cost_prbc", 0.896),
                                                       ("sa", "cost_oxygen", 0.688), ("st", "cost_platelets", 0.805)])
 def test_figure6_durations_correlate_with_costs(analysis, lineage, cost, published):
-    """Figure 6F-I: Spearman r of the severe-cytopenia duration with the cost (not calibrated
-    exactly; within 0.15 of the published r)."""
+    """Figure 6F-I: Spearman r of the severe-cytopenia duration with the cost, within 0.03 of the
+    published r (the generator conditions the cost noise on it).
+
+    R: cor(duration, cost, method = "spearman") among analysis-set patients with a severe episode
+    """
     df = analysis[flag(analysis[f"{lineage}_t3"]) | flag(analysis[f"{lineage}_baseline"])]
     r = stats.spearmanr(pd.to_numeric(df[f"{lineage}_duration_days"]), pd.to_numeric(df[cost])).statistic
-    assert abs(r - published) < 0.15
+    assert abs(r - published) <= 0.03 + 1e-9

@@ -8,7 +8,11 @@ Generative model (see also ``cartcyto.synth.wang2021``):
   log hazard ratios as ``beta_L`` (SN: max lg D-dimer, CRS peak day, BM blasts, tocilizumab /
   steroids; SA: max lg IL-10, CRS recovery day; ST: max lg ferritin) and ``lambda_L`` set by the
   median duration at the mean covariates (``WEIBULL``). ``T = (E / (lambda exp(lp)))^(1/k)``,
-  E ~ Exp(1); the realised duration is ``ceil(T)`` days (the trajectory generator puts a lab on
+  E ~ Exp(1) (a patient's E of the three lineages, and of its baseline episodes, are tied by a
+  Gaussian copula with correlation ``SHARED_RHO``, a shared marrow reserve: each margin is still
+  Exp(1) and independent of the covariates, so every lineage's PH model holds exactly, but a
+  patient slow in one lineage tends to be slow in the others); the realised duration is
+  ``ceil(T)`` days (the trajectory generator puts a lab on
   the onset and on the recovery day). A patient without CRS has no CRS day: its CRS term is 0
   (such patients are not in the SN / SA models, which need the CRS day).
 * **PHT** (severe cytopenia ongoing on day 28): drawn from the published logistic model
@@ -41,6 +45,7 @@ import warnings
 
 import numpy as np
 from scipy.special import expit
+from scipy.stats import norm
 from statsmodels.discrete.discrete_model import Logit
 from statsmodels.duration.hazard_regression import PHReg
 
@@ -56,7 +61,9 @@ OR_PHT = {"crs_onset_day": 1.317, "crs_recovery_day": 1.167, "crs_max_grade": 5.
 N_PHT = 19
 P_PHT_NO_CRS = 0.08
 WEIBULL = {"sn": (1.3, 7.0), "sa": (1.3, 10.0), "st": (1.2, 9.0)}   # shape k, median days at xbar
-BASELINE_T3 = (1.3, 14.0)          # Weibull (shape, median) of the T3 part of a baseline episode
+# Weibull (shape, median days) of the T3 part of a baseline episode: longer than new onset (the
+# paper: baseline severe cytopenia lasts longer; new-onset ST recovers earlier than baseline ST)
+BASELINE_T3 = {"sn": (1.3, 18.0), "sa": (1.3, 18.0), "st": (1.3, 26.0)}
 LAG = {"sn": 1, "sa": 2, "st": 2}   # onset = crs_onset + LAG + Poisson(LAG_POISSON)
 LAG_POISSON = 2.0
 LAST_RECOVERY_NO_PHT = 26          # every episode of a non-PHT patient recovers by this day
@@ -64,8 +71,13 @@ FIRST_RECOVERY_PHT = 31            # the PHT-carrying episode recovers on this d
 LATEST_NEW_ONSET = 21
 RUN_DAYS = 4                       # days after recovery needed for the confirming measurements
 TRANSFUSION_FREE = 8               # a transfused SA/ST episode lasts at least this long
-TOLERANCE_SE = 1.0
-MAX_ATTEMPTS = 5000
+# refitted coefficients within this many standard errors of the published ones
+TOLERANCE_SE = {"sn": 0.5, "sa": 0.5, "st": 0.5, "pht": 0.75}
+LAST_LAB_PHT = 90                  # PHT follow-up ends by day 90 (a later recovery is censored)
+MAX_ATTEMPTS = 5000                # stage-1 draws per lineage
+MAX_PLACEMENTS = 300               # stage-2 draws per set of durations
+MAX_OUTER = 50
+SHARED_RHO = 0.6                   # copula correlation of a patient's recovery variates across lineages
 
 
 def covariates(t: dict) -> dict[str, np.ndarray]:
@@ -93,9 +105,17 @@ def linear_predictor(lin: str, cov: dict, analysis: np.ndarray) -> np.ndarray:
     return lp
 
 
-def weibull_days(rng: np.random.Generator, shape: float, median: float, lp: np.ndarray) -> np.ndarray:
+def weibull_days(rng: np.random.Generator, shape: float, median: float, lp: np.ndarray,
+                 shared: np.ndarray | None = None) -> np.ndarray:
+    """ceil of a Weibull PH time; with ``shared`` (a standard normal per patient) the Exp(1)
+    variate is -log(1 - Phi(z)), z = rho shared + sqrt(1 - rho^2) N(0, 1) (Gaussian copula: each
+    margin stays Exp(1) and independent of the covariates, so the PH model holds exactly)."""
     lam = math.log(2.0) / median ** shape
-    e = rng.exponential(size=lp.size)
+    if shared is None:
+        e = rng.exponential(size=lp.size)
+    else:
+        z = SHARED_RHO * shared + math.sqrt(1 - SHARED_RHO ** 2) * rng.standard_normal(lp.size)
+        e = -norm.logsf(z)
     return np.maximum(1.0, np.ceil((e / (lam * np.exp(lp))) ** (1.0 / shape)))
 
 
@@ -150,27 +170,66 @@ def model_fits(t: dict, plan: dict) -> dict:
     return out
 
 
-def fits_ok(fits: dict, tol: float = TOLERANCE_SE) -> bool:
-    for f in fits.values():
-        if not (np.all(np.isfinite(f["se"])) and np.all(np.abs(f["beta"] - f["target"]) <= tol * f["se"])):
+def p_values(f: dict) -> np.ndarray:
+    """Wald p of each coefficient of a fit of :func:`model_fits`."""
+    return 2.0 * norm.sf(np.abs(f["beta"] / f["se"]))
+
+
+def fits_ok(fits: dict, tol: dict = TOLERANCE_SE) -> bool:
+    """Every coefficient of every model within ``tol[model]`` standard errors of its target."""
+    for name, f in fits.items():
+        if not np.all(np.isfinite(f["se"])) or np.any(np.abs(f["beta"] - f["target"]) > tol[name] * f["se"]):
             return False
     return True
 
 
-def _draw(t: dict, rng: np.random.Generator, cov: dict, analysis: np.ndarray) -> dict | None:
-    """One draw of durations, onsets, PHT and follow-up (None when 19 PHT are impossible)."""
+def _cox_stage_fit(lin: str, d: np.ndarray, cov: dict, new: np.ndarray) -> dict:
+    """Cox fit of one lineage on uncensored durations (stage 1 of the conditioning)."""
+    names = list(HR[lin])
+    X = np.column_stack([cov[c] for c in names])
+    keep = new & np.all(np.isfinite(X), axis=1)
+    beta, se = _fit_cox(d[keep], np.ones(int(keep.sum())), X[keep])
+    return {"beta": beta, "se": se, "target": np.log([HR[lin][c] for c in names])}
+
+
+def draw_durations(t: dict, rng: np.random.Generator, cov: dict, tol: dict = TOLERANCE_SE) -> dict:
+    """Stage 1: per lineage, Weibull-PH durations redrawn until the Cox model refitted on the
+    analysis set's new-onset patients meets :func:`fits_ok`."""
+    analysis = t["analysis"]
+    na = int(analysis.sum())
+    shared = rng.standard_normal(analysis.size)     # marrow reserve: slow in one lineage, slow in all
+    out = {"shared": shared}
+    for lin in LINEAGES:
+        shape, med = WEIBULL[lin]
+        lp = linear_predictor(lin, cov, analysis)
+        new = t["pattern"][lin]["new"][:na]
+        sub = {c: v[:na] for c, v in cov.items()}
+        for k in range(1, MAX_ATTEMPTS + 1):
+            d = weibull_days(rng, shape, med, lp, shared)
+            if fits_ok({lin: _cox_stage_fit(lin, d[:na], sub, new)}, tol):
+                out[lin] = d
+                out.setdefault("attempts", {})[lin] = k
+                break
+        else:
+            raise RuntimeError(f"{lin}: no duration draw within {tol[lin]} SE in {MAX_ATTEMPTS} attempts")
+    return out
+
+
+def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict) -> dict | None:
+    """Stage 2: lags, baseline episodes, PHT, onsets and follow-up for given durations (None when
+    19 PHT are impossible)."""
+    analysis = t["analysis"]
     n = analysis.size
     pat = t["pattern"]
     onset_crs = t["crs_onset"]
-    d_new, o_nat, r_base, o3 = {}, {}, {}, {}
+    o_nat, r_base, o3 = {}, {}, {}
     for lin in LINEAGES:
-        shape, med = WEIBULL[lin]
-        d_new[lin] = weibull_days(rng, shape, med, linear_predictor(lin, cov, analysis))
         base_on = np.where(np.isnan(onset_crs), rng.integers(2, 8, n), onset_crs)
         o_nat[lin] = np.clip(base_on + LAG[lin] + rng.poisson(LAG_POISSON, n), 1, LATEST_NEW_ONSET)
         # baseline episodes: severe from day 0 (T2-severe) or from a few days in (T1 only)
         o3[lin] = np.where(pat[lin]["t2"], 0, 1 + rng.poisson(1.5, n))
-        r_base[lin] = o3[lin] + np.maximum(TRANSFUSION_FREE, weibull_days(rng, *BASELINE_T3, np.zeros(n)))
+        r_base[lin] = o3[lin] + np.maximum(TRANSFUSION_FREE, weibull_days(rng, *BASELINE_T3[lin], np.zeros(n),
+                                                                           d_new["shared"]))
     new = {lin: pat[lin]["new"].copy() for lin in LINEAGES}
     base = {lin: pat[lin]["baseline"].copy() for lin in LINEAGES}
     any_base = np.any([base[lin] for lin in LINEAGES], axis=0)
@@ -225,7 +284,7 @@ def _draw(t: dict, rng: np.random.Generator, cov: dict, analysis: np.ndarray) ->
                 onset[lin][i] = o3[lin][i]
                 r = r_base[lin][i]
                 if not pht[i]:
-                    r = min(r, LAST_RECOVERY_NO_PHT)
+                    r = min(r, LAST_RECOVERY_NO_PHT - int(rng.integers(0, 5)))
                     if lin != "sn":
                         r = max(r, o3[lin][i] + TRANSFUSION_FREE)
                 elif carrier[i] == lin:
@@ -233,7 +292,7 @@ def _draw(t: dict, rng: np.random.Generator, cov: dict, analysis: np.ndarray) ->
                 recov[lin][i] = r
     # follow-up (last lab day)
     last_rec = np.nanmax(np.vstack([np.where(np.isnan(recov[lin]), 0, recov[lin]) for lin in LINEAGES]), axis=0)
-    last = np.where(pht, rng.integers(45, 91, n),
+    last = np.where(pht, np.clip(np.maximum(rng.integers(45, 91, n), last_rec + RUN_DAYS), None, LAST_LAB_PHT),
                     np.maximum(29 + rng.integers(0, 7, n), last_rec + RUN_DAYS))
     withdrawn = t["response_d28"] == "withdrawn"
     last = np.where(withdrawn, np.minimum(last, rng.integers(12, 28, n)), last)
@@ -252,21 +311,26 @@ def _draw(t: dict, rng: np.random.Generator, cov: dict, analysis: np.ndarray) ->
         # here only new-onset durations are used
     return {"new": new, "base": base, "onset": onset, "recovery": recov, "event": event,
             "duration": duration, "pht": pht, "carrier": carrier, "last_lab": last,
-            "d_new": d_new}
+            "d_new": d_new, "o_nat": o_nat}
 
 
-def simulate_recovery(t: dict, rng: np.random.Generator, tol: float = TOLERANCE_SE,
-                      max_attempts: int = MAX_ATTEMPTS) -> dict:
-    """Draw until the refitted models are within ``tol`` standard errors of the published
-    coefficients (see the module docstring); returns the plan with ``attempts`` and ``fits``."""
+
+
+def simulate_recovery(t: dict, rng: np.random.Generator, tol: dict = TOLERANCE_SE,
+                      max_attempts: int = MAX_PLACEMENTS) -> dict:
+    """Draw durations (stage 1), then PHT / onsets / follow-up (stage 2) until every refitted
+    model (on the realised, possibly censored data) meets :func:`fits_ok`; returns the plan with
+    ``attempts`` (stage-2 draws) and ``fits``."""
     cov = covariates(t)
-    analysis = t["analysis"]
-    for attempt in range(1, max_attempts + 1):
-        plan = _draw(t, rng, cov, analysis)
-        if plan is None:
-            continue
-        fits = model_fits(t, plan)
-        if fits_ok(fits, tol):
-            plan["attempts"], plan["fits"] = attempt, fits
-            return plan
-    raise RuntimeError(f"no draw within {tol} SE of the published coefficients in {max_attempts} attempts")
+    for rounds in range(1, MAX_OUTER + 1):
+        d_new = draw_durations(t, rng, cov, tol)
+        for attempt in range(1, max_attempts + 1):
+            plan = _place(t, rng, cov, d_new)
+            if plan is None:
+                continue
+            fits = model_fits(t, plan)
+            if fits_ok(fits, tol):
+                plan["attempts"] = {**d_new["attempts"], "placement": attempt, "rounds": rounds}
+                plan["fits"] = fits
+                return plan
+    raise RuntimeError(f"no draw within {tol} SE of the published coefficients in {MAX_OUTER} rounds")

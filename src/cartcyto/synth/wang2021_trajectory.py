@@ -114,7 +114,7 @@ class Patient:
         self.sched, self.pre = _schedule(rng, i, plan, self.last)
         self.labs: list[tuple] = []
         self.treat: list[tuple] = []
-        self.info = {"gcsf_days": 0, "prbc_units": 0, "platelet_tx": 0, "t3_len": {}}
+        self.info = {"gcsf_days": 0, "prbc_units": 0, "platelet_tx": 0, "t3_len": {}, "duration": {}}
 
     # ---------------------------------------------------------------- one lineage
     def lineage(self, lin: str):
@@ -234,6 +234,15 @@ class Patient:
                     self.treat.append((d, "gcsf", 300))
                     self.info["gcsf_days"] += 1
         self.info["t3_len"][lin] = ((r if not np.isnan(r) else self.last) - o)
+        # the episode's duration as the derivation counts it (baseline: from the first severe
+        # T1/T2 day; not recovered: to the last lab day)
+        if pat["baseline"][i]:
+            phase = (sched < -4) | ((sched >= -2) & (sched <= -1))
+            start = float(sched[phase & (vals < thr)].min())
+        else:
+            start = float(o)
+        self.info["duration"][lin] = (r if not np.isnan(r) else self.last) - start
+        self.info["first_severe"] = min(self.info.get("first_severe", 0.0), start)
         if not np.isnan(r):
             post = days3 >= r
             dd = days3[post]
