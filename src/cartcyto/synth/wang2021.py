@@ -32,10 +32,11 @@ Generative model
      and the inflammation factor. Pre-LD values below the thresholds go exactly to the T1-severe.
 2. Recovery (``wang2021_recovery``): Weibull proportional-hazards durations with the Figure 5
    hazard ratios, PHT (19) from the published logistic model, onsets placed so that PHT holds,
-   follow-up; the draw is repeated until the refitted Cox and logistic models lie within one
-   standard error of the published coefficients (conditioning, for any seed; see that module).
-3. Trajectories (``wang2021_trajectory``): lab schedules (~3 a week from about day -10, to day
-   29-35, or 45-90 for PHT), piecewise values that realise exactly the planned phases, onsets,
+   follow-up; the draws are repeated until the refitted Cox models lie within 0.5 and the
+   logistic model within 0.75 standard errors of the published coefficients (conditioning, for
+   any seed; see that module).
+3. Trajectories (``wang2021_trajectory``): lab schedules (~3 a week from about day -10 to day
+   29-35 or the discharge, or 45-90 for PHT), piecewise values that realise exactly the planned phases, onsets,
    nadirs and recoveries under the contract's definitions (LD dip, CRS-time dips, biphasic
    recoveries), G-CSF while ANC < 0.5 (59 patients) plus 7 with ANC 0.5-1.0 (66), PRBC in
    exactly 38 and platelets in 35 (at measured Hb < 60 / PLT < 20, at least 8 days before the
