@@ -31,7 +31,7 @@ from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, N_ANA
 
 STEP = {"sn": 0.01, "sa": 1.0, "st": 1.0}          # lab precision (ANC 2 decimals; Hb, PLT integers)
 RECOVERED = {"sn": (1.2, 4.5), "sa": (78, 118), "st": (60, 220)}   # recovered-level ranges
-BUMP = {"sa": (12, 22), "st": (15, 45)}             # rise after a PRBC / platelet transfusion
+BUMP = {"sa": (8, 11), "st": (15, 45)}              # rise per PRBC unit (g/L) / platelet dose (10^9/L)
 TRANSFUSION_FREE = 8
 N_SUPPORT = {"gcsf_extra": 7, "prbc": 38, "platelets": 35}
 UNIT = {"anc": "10^9/L", "hb": "g/L", "plt": "10^9/L"}
@@ -215,10 +215,10 @@ class Patient:
             tx = _transfusion_days(rng, ep_days, o, r, self.last)
         bumped = base.copy()
         for p in tx:
-            dlt = rng.uniform(*BUMP[lin])
+            units = 2 if (lin == "sa" and rng.random() < 0.6) else 1
+            dlt = units * rng.uniform(*BUMP[lin])
             inside = (ep > p) & (ep <= p + 7)
             bumped[inside] = np.round(bumped[inside] + dlt * (1 - (ep[inside] - p) / 7.0), 0)
-            units = 2 if (lin == "sa" and rng.random() < 0.6) else 1
             self.treat.append((p, product, units))
             if lin == "sa":
                 self.info["prbc_units"] += units
