@@ -32,8 +32,8 @@ def run_snakemake(workdir: Path, config: str | None = None, *args: str) -> subpr
         shutil.copy(REPO / "config.yaml", cfg)
     else:
         cfg.write_text(config, encoding="utf-8")
-    cmd = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(cfg), "--cores", "2", "--quiet", *args]
+    cmd = [str(SNAKEMAKE), *args, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(cfg), "--cores", "2", "--quiet", "progress"]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
 
 
