@@ -131,3 +131,12 @@ def write_derived(df: pd.DataFrame, path: str | os.PathLike) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def read_derived(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by `write_derived`: empty cells are missing, ``patient_id`` stays text.
+
+    Booleans come back as the strings ``true``/``false``; analyses convert them explicitly.
+    """
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"patient_id": str},
+                       low_memory=False)

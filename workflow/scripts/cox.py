@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses import cox  # noqa: E402
 from cartcyto.analyses.spearman import LABELS  # noqa: E402
 from cartcyto.figures.forest import forest  # noqa: E402
@@ -18,8 +18,7 @@ from cartcyto.tables import write_table  # noqa: E402
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
-                           keep_default_na=False, na_values=[""], low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     stats = cox.cox_recovery(patients, study)
     write_stats(stats, snakemake.output.stats)
     final = stats[stats["analysis"] == cox.ANALYSIS]

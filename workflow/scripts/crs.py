@@ -7,6 +7,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses.crs import crs_results  # noqa: E402
 from cartcyto.figures import crs as fig  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
@@ -20,8 +21,7 @@ def stem(path):
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           dtype={"patient_id": str}, low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     labs = pd.read_parquet(snakemake.input.labs)
     res = crs_results(patients, study, labs)
     stats, tables, out = res["stats"], res["tables"], snakemake.output

@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses import logistic  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
 from cartcyto.tables import write_table  # noqa: E402
@@ -15,8 +15,7 @@ from cartcyto.tables import write_table  # noqa: E402
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
-                           keep_default_na=False, na_values=[""], low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     stats = logistic.logistic_pht(patients, study)
     write_stats(stats, snakemake.output.stats)
     for r in stats.itertuples():

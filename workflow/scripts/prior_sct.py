@@ -2,12 +2,11 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import write_derived  # noqa: E402
+from cartcyto.derive import read_derived, write_derived  # noqa: E402
 from cartcyto.mullanfiroze import format_prior_sct, prior_sct_patients, prior_sct_stats  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
 from cartcyto.tables import write_table  # noqa: E402
@@ -17,7 +16,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     out = snakemake.output
-    derived = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""], low_memory=False)
+    derived = read_derived(snakemake.input.patients)
     stats = prior_sct_stats(derived, study)
     write_stats(stats, out.stats)
     write_derived(prior_sct_patients(derived, study), out.per_patient)

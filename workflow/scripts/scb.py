@@ -7,7 +7,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import write_derived  # noqa: E402
+from cartcyto.derive import read_derived, write_derived  # noqa: E402
 from cartcyto.figures.swimmer import write_swimmer  # noqa: E402
 from cartcyto.mullanfiroze import (format_scb_listing, format_scb_table1, scb_patients,  # noqa: E402
                                    scb_stats)
@@ -19,7 +19,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     out = snakemake.output
-    derived = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""], low_memory=False)
+    derived = read_derived(snakemake.input.patients)
     labs = pd.read_parquet(snakemake.input.labs)
     treatments = pd.read_parquet(snakemake.input.treatments)
     crs = pd.read_parquet(snakemake.input.crs)

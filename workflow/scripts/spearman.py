@@ -7,6 +7,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses import spearman as sp  # noqa: E402
 from cartcyto.figures.correlation import heatmap, scatter_panels  # noqa: E402
 from cartcyto.figures.style import savefig  # noqa: E402
@@ -19,8 +20,7 @@ NOTE = "Spearman r (p; n). Analysis set, pairwise complete; {who}. Method: {meth
 def main(snakemake):
     log = setup_logging(snakemake)
     convention = snakemake.params.study["conventions"]
-    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
-                           keep_default_na=False, na_values=[""], low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     nadir = sp.nadir_markers(patients, convention=convention)
     recovery = sp.recovery(patients, convention=convention)
     write_stats(stat_frame(pd.concat([nadir, recovery], ignore_index=True)),

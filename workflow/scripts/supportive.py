@@ -7,6 +7,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses import supportive as sup  # noqa: E402
 from cartcyto.analyses.spearman import LABELS, LINEAGES, analysis_set, format_matrix  # noqa: E402
 from cartcyto.figures.correlation import heatmap, scatter_panels  # noqa: E402
@@ -26,8 +27,7 @@ def main(snakemake):
     log = setup_logging(snakemake)
     convention = snakemake.params.study["conventions"]
     out = snakemake.output
-    patients = pd.read_csv(snakemake.input.patients, dtype={"patient_id": str},
-                           keep_default_na=False, na_values=[""], low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     treatments = pd.read_parquet(snakemake.input.treatments)
 
     any_use = sup.any_use(patients)

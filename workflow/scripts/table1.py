@@ -3,13 +3,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from cartcyto.derive import read_derived
 from cartcyto.analyses.table1 import crs_treatment_stats, format_table1, table1_stats
 from cartcyto.records import write_stats
 from cartcyto.tables import write_table
 
 
 def main(snakemake):
-    derived = pd.read_csv(snakemake.input[0], keep_default_na=False, na_values=[""], low_memory=False)
+    derived = read_derived(snakemake.input[0])
     stats = table1_stats(derived)
     write_stats(pd.concat([stats, crs_treatment_stats(derived)]), snakemake.output.stats)
     write_table(format_table1(stats), Path(snakemake.output.csv).with_suffix(""))

@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses.timing import timing_results  # noqa: E402
 from cartcyto.figures.incidence import fig_timing_baseline_vs_new  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
@@ -24,8 +24,7 @@ def stem(path):
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           dtype={"patient_id": str}, low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     res = timing_results(patients, study)
     stats, tables, out = res["stats"], res["tables"], snakemake.output
     write_stats(stats, out.stats)

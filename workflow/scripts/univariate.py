@@ -2,11 +2,11 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
+from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses.univariate import LABEL, univariate_results  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
 from cartcyto.tables import method_note, write_table  # noqa: E402
@@ -15,8 +15,7 @@ from cartcyto.tables import method_note, write_table  # noqa: E402
 def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
-    patients = pd.read_csv(snakemake.input.patients, keep_default_na=False, na_values=[""],
-                           dtype={"patient_id": str}, low_memory=False)
+    patients = read_derived(snakemake.input.patients)
     res = univariate_results(patients, study)
     stats, out = res["stats"], snakemake.output
     write_stats(stats, out.stats)
