@@ -3,8 +3,16 @@
 Expected numbers come from Wang L et al., Front Oncol 2021;11:702644: Table 1, Results
 ("Incidence and Temporal Characteristics", Figure 1B-C, Figure 6A-D text) and Figure 5 / the PHT
 logistic model. The cohort is read and derived by the pipeline's own ``read_cohort`` and
-``derive_patients`` (data contract sections 1-2); every calibrated aggregate must be equal, and
-the published hazard / odds ratios must fall inside the 95% CI refitted on the synthetic data.
+``derive_patients`` (data contract sections 1-2); every calibrated aggregate must be equal.
+
+The published hazard ratios, odds ratios and cost correlations are the TRUE parameters of the
+generator, which takes one draw (it never redraws to move a refitted estimate). So:
+
+* the generative model is tested on large pooled samples drawn by the generator's own functions
+  (fixed seed): refitted coefficients within a few standard errors of the published ones;
+* the committed 76-patient cohort's refits are printed next to the published values (run with
+  ``-s``) and only the direction of each effect that the committed draw shows is asserted --
+  closeness to the published value is not guaranteed by a single draw of 76 patients.
 """
 from __future__ import annotations
 
@@ -161,9 +169,22 @@ def fit_cox(df: pd.DataFrame, lineage: str, terms: list[str]):
     return np.asarray(res.params), np.asarray(res.bse), int(keep.sum())
 
 
+def report(model: str, term: str, published: float, b: float, s: float, ratio: str) -> None:
+    lo, hi = math.exp(b - Z975 * s), math.exp(b + Z975 * s)
+    inside = "inside" if lo < published < hi else "OUTSIDE"
+    print(f"{model:4s} {term:18s} published {ratio} {published:7.3f}   refit {math.exp(b):7.3f} "
+          f"({lo:.3f}-{hi:.3f})  z = {(b - math.log(published)) / s:+.2f}  published {inside} the CI")
+
+
+# Effects whose refitted direction in the committed draw is opposite to the published one (none):
+# the direction tests below assert the published direction for every other term.
+OPPOSITE_IN_COMMITTED_DRAW: set[tuple[str, str]] = set()
+
+
 @pytest.mark.parametrize("lineage", ["sn", "sa", "st"])
-def test_figure5_published_hr_inside_refitted_ci(analysis, lineage):
-    """Published HR inside the Wald 95% CI of the Breslow Cox model refitted on the cohort.
+def test_figure5_refit_on_the_committed_cohort(analysis, lineage):
+    """Reports the Breslow Cox refit (the pipeline's SPSS convention) next to Figure 5 and
+    asserts only the direction (HR < 1) that the committed draw shows.
 
     R: coxph(Surv(L_duration_days, L_recovered) ~ ..., ties = "breslow", data = new_onset)
     """
@@ -171,33 +192,188 @@ def test_figure5_published_hr_inside_refitted_ci(analysis, lineage):
     beta, se, n = fit_cox(analysis, lineage, terms)
     assert n >= 30
     for (term, hr), b, s in zip(FIG5[lineage], beta, se):
-        lo, hi = math.exp(b - Z975 * s), math.exp(b + Z975 * s)
-        assert lo < hr < hi, f"{lineage} {term}: published {hr} outside ({lo:.3f}, {hi:.3f})"
-        # the generator conditions on every refitted coefficient within 0.5 SE of the published one
-        assert abs(b - math.log(hr)) <= 0.5 * s + 1e-9, f"{lineage} {term}: more than 0.5 SE from published"
+        report(lineage, term, hr, b, s, "HR")
+        if (lineage, term) not in OPPOSITE_IN_COMMITTED_DRAW:
+            assert np.sign(b) == np.sign(math.log(hr)), f"{lineage} {term}: direction"
 
 
-def test_pht_logistic_published_or_inside_refitted_ci(analysis):
-    """R: glm(pht ~ crs_onset_day + crs_recovery_day + crs_max_grade, binomial) (patients with CRS)."""
+def test_pht_logistic_refit_on_the_committed_cohort(analysis):
+    """Reports the refitted PHT logistic model next to the published ORs; asserts direction only.
+
+    R: glm(pht ~ crs_onset_day + crs_recovery_day + crs_max_grade, binomial) (patients with CRS)
+    """
     terms = [t for t, _ in PHT_OR]
     X = np.column_stack([pd.to_numeric(analysis[t]).to_numpy(float) for t in terms])
     y = flag(analysis["pht"]).astype(float)
     keep = np.isfinite(X).all(axis=1)
     res = Logit(y[keep], np.column_stack([np.ones(keep.sum()), X[keep]])).fit(disp=0, tol=1e-10)
     for (term, odds), b, s in zip(PHT_OR, res.params[1:], res.bse[1:]):
-        lo, hi = math.exp(b - Z975 * s), math.exp(b + Z975 * s)
-        assert lo < odds < hi, f"{term}: published {odds} outside ({lo:.3f}, {hi:.3f})"
-        assert abs(b - math.log(odds)) <= 0.75 * s + 1e-9, f"{term}: more than 0.75 SE from published"
+        report("pht", term, odds, b, s, "OR")
+        if ("pht", term) not in OPPOSITE_IN_COMMITTED_DRAW:
+            assert np.sign(b) == np.sign(math.log(odds)), f"pht {term}: direction"
 
 
-@pytest.mark.parametrize("lineage, cost, published", [("sn", "cost_gcsf", 0.691), ("sa", "cost_prbc", 0.896),
-                                                      ("sa", "cost_oxygen", 0.688), ("st", "cost_platelets", 0.805)])
-def test_figure6_durations_correlate_with_costs(analysis, lineage, cost, published):
-    """Figure 6F-I: Spearman r of the severe-cytopenia duration with the cost, within 0.03 of the
-    published r (the generator conditions the cost noise on it).
+COSTS = [("sn", "cost_gcsf", 0.691), ("sa", "cost_prbc", 0.896), ("sa", "cost_oxygen", 0.688),
+         ("st", "cost_platelets", 0.805)]
+
+
+def spearman_se_z(n: int) -> float:
+    """SE of atanh(Spearman r) (Fieller, Hartley & Pearson 1957: sqrt(1.06 / (n - 3)))."""
+    return math.sqrt(1.06 / (n - 3))
+
+
+@pytest.mark.parametrize("lineage, cost, published", COSTS)
+def test_figure6_cost_correlation_on_the_committed_cohort(analysis, lineage, cost, published):
+    """Figure 6F-I: reports Spearman r of the duration with the cost (95% CI on the Fisher z
+    scale) next to the published r; asserts the direction (r > 0) only.
 
     R: cor(duration, cost, method = "spearman") among analysis-set patients with a severe episode
     """
     df = analysis[flag(analysis[f"{lineage}_t3"]) | flag(analysis[f"{lineage}_baseline"])]
     r = stats.spearmanr(pd.to_numeric(df[f"{lineage}_duration_days"]), pd.to_numeric(df[cost])).statistic
-    assert abs(r - published) <= 0.03 + 1e-9
+    h = Z975 * spearman_se_z(len(df))
+    lo, hi = math.tanh(math.atanh(r) - h), math.tanh(math.atanh(r) + h)
+    inside = "inside" if lo < published < hi else "OUTSIDE"
+    print(f"{lineage} {cost:15s} published r {published:.3f}   refit {r:.3f} ({lo:.3f}-{hi:.3f}) n = {len(df)}"
+          f"  published {inside} the CI")
+    assert r > 0
+
+
+# ---------------------------------------------------------------- the generative model, large samples
+# Many cohorts drawn by the generator's own functions (fixed seed, not chosen: any seed will do),
+# pooled. Each cohort keeps its exact counts (76 patients, 19 PHT), so pooled fits are
+# stratified by cohort (Cox) or have a cohort intercept (logistic).
+POOL_SEED = 1
+POOL_COHORTS = 100
+FEW_SE = 3.0
+
+
+@pytest.fixture(scope="module")
+def pooled():
+    from cartcyto.synth.wang2021_recovery import covariates, simulate_recovery
+    from cartcyto.synth.wang2021_truth import draw_truth
+    rng = np.random.default_rng(POOL_SEED)
+    out = []
+    for _ in range(POOL_COHORTS):
+        t = draw_truth(rng)
+        out.append((t, simulate_recovery(t, rng), covariates(t)))
+    return out
+
+
+@pytest.mark.parametrize("lineage", ["sn", "sa", "st"])
+def test_generative_cox_model_has_the_published_hazard_ratios(pooled, lineage):
+    """~3,000 new-onset episodes per lineage from 100 generated cohorts (realised durations,
+    censoring included): the Cox model stratified by cohort, Efron ties (durations are whole days;
+    Breslow's tie handling would pull every log-HR ~10% towards 0), has every coefficient within
+    FEW_SE standard errors of the published log-HR, the true value in the generator."""
+    from cartcyto.synth.wang2021_truth import N_ANALYSIS as NA
+    terms = [t for t, _ in FIG5[lineage]]
+    T, E, X, S = [], [], [], []
+    for k, (t, plan, cov) in enumerate(pooled):
+        x = np.column_stack([cov[c][:NA] for c in terms])
+        keep = plan["new"][lineage][:NA] & np.isfinite(x).all(axis=1)
+        T.append(plan["duration"][lineage][:NA][keep])
+        E.append(plan["event"][lineage][:NA][keep])
+        X.append(x[keep])
+        S.append(np.full(int(keep.sum()), k))
+    T, E, X, S = np.concatenate(T), np.concatenate(E).astype(float), np.vstack(X), np.concatenate(S)
+    assert len(T) > 2500
+    res = PHReg(T, X, status=E, ties="efron", strata=S).fit(disp=False)
+    for (term, hr), b, s in zip(FIG5[lineage], res.params, res.bse):
+        print(f"pooled {lineage} {term}: log-HR {b:.4f} (SE {s:.4f}) vs true {math.log(hr):.4f}")
+        assert abs(b - math.log(hr)) <= FEW_SE * s, f"{lineage} {term}"
+
+
+def cohort_clogit(pooled, y_of) -> tuple[np.ndarray, np.ndarray]:
+    """PHT model on the pooled CRS patients, conditional logistic regression with the cohort as
+    stratum: exactly the likelihood of Bernoulli draws conditioned on each cohort's count (the
+    per-cohort intercept drops out; an unconditional fit with 100 cohort intercepts would add
+    incidental-parameter bias).
+
+    R: survival::clogit(pht ~ crs_onset_day + crs_recovery_day + crs_max_grade + strata(cohort))
+    """
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+    from cartcyto.synth.wang2021_truth import N_ANALYSIS as NA
+    terms = [t for t, _ in PHT_OR]
+    ys, Xs, gs = [], [], []
+    for k, (t, plan, cov) in enumerate(pooled):
+        x = np.column_stack([cov[c][:NA] for c in terms])
+        keep = np.isfinite(x).all(axis=1)
+        ys.append(y_of(t, plan, cov)[keep])
+        Xs.append(x[keep])
+        gs.append(np.full(int(keep.sum()), k))
+    res = ConditionalLogit(np.concatenate(ys).astype(float), np.vstack(Xs), groups=np.concatenate(gs)).fit(disp=0)
+    return np.asarray(res.params), np.asarray(res.bse)
+
+
+def test_generative_pht_logistic_model_has_the_published_odds_ratios(pooled):
+    """The generator's PHT draw (``pht_probabilities`` + ``conditional_bernoulli``, exactly 19
+    per cohort) on 100 cohorts' covariates (~6,200 patients with CRS): refitted log-ORs within
+    FEW_SE standard errors of the published ones, the true values in the generator."""
+    from cartcyto.synth.common import conditional_bernoulli
+    from cartcyto.synth.wang2021_recovery import (N_PHT, P_PHT_NO_CRS, pht_linear_predictor,
+                                                  pht_probabilities)
+    from cartcyto.synth.wang2021_truth import N_ANALYSIS as NA
+    rng = np.random.default_rng(POOL_SEED)
+
+    def latent(t, plan, cov):
+        z = pht_linear_predictor(cov)[:NA]
+        p = pht_probabilities(z, np.ones(NA, bool), np.full(NA, P_PHT_NO_CRS), N_PHT)
+        return conditional_bernoulli(p, N_PHT, rng)
+    beta, se = cohort_clogit(pooled, latent)
+    for (term, odds), b, s in zip(PHT_OR, beta, se):
+        print(f"pooled pht {term}: log-OR {b:.4f} (SE {s:.4f}) vs true {math.log(odds):.4f}")
+        assert abs(b - math.log(odds)) <= FEW_SE * s, term
+
+
+def test_generated_pht_is_diluted_by_the_day28_structure(pooled):
+    """The cohort's PHT is the latent logistic draw except where the durations force PHT (> 25
+    days) or rule it out (no episode that can be ongoing on day 28), which dilutes the
+    association. Reported, not hidden: the pooled refit on the generated PHT is printed (run with
+    ``-s``); only the published direction of each effect is asserted."""
+    beta, se = cohort_clogit(pooled, lambda t, plan, cov: plan["pht"][:76])
+    for (term, odds), b, s in zip(PHT_OR, beta, se):
+        print(f"pooled generated pht {term}: log-OR {b:.4f} (SE {s:.4f}) vs latent {math.log(odds):.4f}"
+              f" (OR {math.exp(b):.3f} vs {odds})")
+        assert b > 0, term
+
+
+def test_expected_spearman_formula_is_exact():
+    """``expected_spearman`` (the formula that sets the cost noise) against Monte Carlo, with tied
+    durations, zero costs and tied care amounts."""
+    from cartcyto.synth.wang2021 import expected_spearman
+    rng = np.random.default_rng(7)
+    n, sigma, reps = 40, 0.6, 4000
+    dur = rng.integers(1, 30, n).astype(float)
+    signal = np.where(dur < 6, 0.0, np.ceil(dur / 7.0) * 420.0)
+    noise = np.exp(sigma * rng.standard_normal((reps, n)))
+    r = np.array([stats.spearmanr(dur, signal * e).statistic for e in noise])
+    expected = expected_spearman(dur, signal, sigma)
+    assert abs(r.mean() - expected) <= 4 * r.std(ddof=1) / math.sqrt(reps)
+
+
+@pytest.mark.parametrize("lineage, cost, published", COSTS)
+def test_cost_noise_gives_the_published_spearman_in_a_large_sample(lineage, cost, published):
+    """Care amounts shaped like the generator's (G-CSF days ~ the duration; transfusions from
+    day 8 and weekly, 1-2 PRBC units each; oxygen days ~ 0.6 x duration + CRS) for 2,000 Weibull
+    durations: the noise sigma solved by ``cost_noise_sigma`` makes the expected r the published
+    one -- or, when the noiseless care correlates less (the cap), leaves ~no noise and the cap --
+    and one draw of the noise lands within FEW_SE standard errors of that expected r."""
+    from cartcyto.synth.wang2021 import cost_noise_sigma, expected_spearman
+    rng = np.random.default_rng(POOL_SEED)
+    n = 2000
+    dur = np.ceil(10.0 * (rng.exponential(size=n) / math.log(2.0)) ** 0.5)
+    n_tx = np.where(dur >= 8, 1 + (dur - 8) // 7, 0).astype(int)
+    care = {
+        "cost_gcsf": 160.0 * np.maximum(1.0, dur - rng.integers(0, 4, n)),
+        "cost_prbc": 420.0 * (n_tx + rng.binomial(n_tx, 0.6)),
+        "cost_oxygen": 45.0 * np.round(0.6 * dur + 1.5 * rng.integers(0, 4, n)),
+        "cost_platelets": 1300.0 * n_tx,
+    }[cost]
+    cap = expected_spearman(dur, care, 1e-4)
+    sigma = cost_noise_sigma(dur, care, published)
+    target = min(published, cap)
+    assert expected_spearman(dur, care, sigma) == pytest.approx(target, abs=1e-6)
+    r = stats.spearmanr(dur, care * np.exp(sigma * rng.standard_normal(n))).statistic
+    print(f"{cost}: cap {cap:.3f}, sigma {sigma:.3f}, r {r:.3f} vs published {published}")
+    assert abs(math.atanh(r) - math.atanh(target)) <= FEW_SE * spearman_se_z(n)

@@ -14,7 +14,8 @@ severity (data contract section 2):
   values stay above 1.1 x threshold while rising to a recovered level (some with a mild
   second dip that stays clear of the threshold: biphasic recovery);
 * G-CSF every day of ANC < 0.5 (and a few days for 7 patients with ANC 0.5-1.0), PRBC / platelet
-  transfusion on measured days with Hb < 60 / PLT < 20 at least 8 days before the recovery,
+  transfusion (1-2 PRBC units) on the first measured day with Hb < 60 / PLT < 20 and again on
+  the first measured day a week after each, while at least 8 days before the recovery,
   tocilizumab and corticosteroids around the CRS peak;
 * CRS grades for days 0..28 (graded days contiguous from onset to recovery - 1), ICANS grades;
 * markers on ~3 days a week over days 0..28, with the planned maximum on the CRS peak day.
@@ -92,15 +93,17 @@ def _episode_days(sched, o, r, last):
     return [d for d in sched if o <= d < end]
 
 
-def _transfusion_days(rng, sched, o, r, last):
-    """Measured in-episode days, >= 7 days apart, all at least 8 days before the recovery."""
+def _transfusion_days(sched, o, r, last):
+    """The first measured in-episode day, then the first measured day >= 7 days after the
+    previous transfusion (its effect lasts the 7 days the recovery rules ignore), all at least
+    8 days before the recovery: the number of transfusions grows with the episode's length."""
     end = (r - TRANSFUSION_FREE) if not np.isnan(r) else last - 1
     cand = [d for d in sched if o <= d <= end]
     if not cand:
         return []
-    out = [cand[0] if rng.random() < 0.6 else cand[min(1, len(cand) - 1)]]
+    out = [cand[0]]
     for d in cand:
-        if d >= out[-1] + int(rng.integers(7, 11)):
+        if d >= out[-1] + 7:
             out.append(d)
     return out
 
@@ -212,7 +215,7 @@ class Patient:
         tx = []
         product = {"sa": "prbc", "st": "platelets"}.get(lin)
         if product and self.support.get((product, i)):
-            tx = _transfusion_days(rng, ep_days, o, r, self.last)
+            tx = _transfusion_days(ep_days, o, r, self.last)
         bumped = base.copy()
         for p in tx:
             units = 2 if (lin == "sa" and rng.random() < 0.6) else 1
