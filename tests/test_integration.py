@@ -42,20 +42,22 @@ def bundled_copy(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def run_a(tmp_path_factory):
-    work = bundled_copy(tmp_path_factory.mktemp("run_a"))
+def clean_run(tmp_path_factory, name: str) -> Path:
+    """The bundled studies run from clean in a fresh copy of data/."""
+    work = bundled_copy(tmp_path_factory.mktemp(name))
     proc = run_snakemake(work)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return work
+
+
+@pytest.fixture(scope="module")
+def run_a(tmp_path_factory):
+    return clean_run(tmp_path_factory, "run_a")
 
 
 @pytest.fixture(scope="module")
 def run_b(tmp_path_factory):
-    work = bundled_copy(tmp_path_factory.mktemp("run_b"))
-    proc = run_snakemake(work)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return work
+    return clean_run(tmp_path_factory, "run_b")
 
 
 def test_derived_table_and_table1_written(run_a):

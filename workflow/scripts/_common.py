@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 
 def setup_logging(snakemake) -> logging.Logger:  # noqa: ANN001 - snakemake object
@@ -19,3 +20,8 @@ def setup_logging(snakemake) -> logging.Logger:  # noqa: ANN001 - snakemake obje
     sh.setFormatter(fmt)
     logger.addHandler(sh)
     return logger
+
+
+def stem(path) -> Path:  # noqa: ANN001
+    """An output path without its suffix (tables are written as <stem>.csv and <stem>.md)."""
+    return Path(path).with_suffix("")

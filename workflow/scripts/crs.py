@@ -5,17 +5,13 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import setup_logging  # noqa: E402
+from _common import setup_logging, stem  # noqa: E402
 
 from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses.crs import crs_results  # noqa: E402
 from cartcyto.figures import crs as fig  # noqa: E402
 from cartcyto.records import write_stats  # noqa: E402
 from cartcyto.tables import method_note, write_table  # noqa: E402
-
-
-def stem(path):
-    return Path(path).with_suffix("")
 
 
 def main(snakemake):

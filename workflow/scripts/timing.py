@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import setup_logging  # noqa: E402
+from _common import setup_logging, stem  # noqa: E402
 
 from cartcyto.derive import read_derived  # noqa: E402
 from cartcyto.analyses.timing import timing_results  # noqa: E402
@@ -15,10 +15,6 @@ from cartcyto.tables import method_note, write_table  # noqa: E402
 NOTE = ("Median [range] of days from infusion (duration in days); n = patients with a value. "
         "Onset of a baseline episode is its first severe day before infusion; recovery day only "
         "for recovered episodes; duration of an unrecovered episode runs to its censoring day.")
-
-
-def stem(path):
-    return Path(path).with_suffix("")
 
 
 def main(snakemake):
