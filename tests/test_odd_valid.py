@@ -5,6 +5,9 @@ import csv
 import io
 
 import pandas as pd
+
+from cartcyto.config import resolve_study
+from cartcyto.derive import derive_patients
 import pytest
 
 from cartcyto.ingest import COHORT_TABLES, empty_long_table, read_cohort
@@ -83,6 +86,10 @@ def assert_cohorts_equal(got, expected):
     for table in COHORT_TABLES:
         pd.testing.assert_frame_equal(getattr(got, table), getattr(expected, table), obj=table)
     assert got.unknown_names == expected.unknown_names
+    # ... and the twin derives the same contract table as the clean cohort
+    study = resolve_study("twin", {"cohort": "x", "design": "wang2021"})
+    pd.testing.assert_frame_equal(derive_patients(got, study), derive_patients(expected, study),
+                                  obj="derived/patients")
 
 
 @pytest.fixture
