@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartcyto.analyses import columns
 from cartcyto.analyses import spearman as sp
 from cartcyto.figures.correlation import heatmap, scatter_panels
 from cartcyto.figures.style import savefig
@@ -52,17 +53,17 @@ def derived() -> pd.DataFrame:
 
 def test_as_bool_and_analysis_set():
     s = pd.Series(["true", "FALSE", "", None, "1", "0", True])
-    assert sp.as_bool(s).tolist() == [True, False, pd.NA, pd.NA, True, False, True]
+    assert columns.as_bool(s).tolist() == [True, False, pd.NA, pd.NA, True, False, True]
     df = derived()
-    assert sp.analysis_set(df)["patient_id"].tolist() == [f"P{k:02d}" for k in range(12)]
+    assert columns.analysis_set(df)["patient_id"].tolist() == [f"P{k:02d}" for k in range(12)]
     with pytest.raises(ValueError, match="in_analysis_set"):
-        sp.analysis_set(df.drop(columns="in_analysis_set"))
+        columns.analysis_set(df.drop(columns="in_analysis_set"))
 
 
 def test_as_number_booleans_and_numbers():
-    assert sp.as_number(pd.Series(["true", "false", None])).tolist()[:2] == [1.0, 0.0]
-    assert np.isnan(sp.as_number(pd.Series(["true", "false", None])).iloc[2])
-    assert sp.as_number(pd.Series([1.5, 2.0])).tolist() == [1.5, 2.0]
+    assert columns.as_number(pd.Series(["true", "false", None])).tolist()[:2] == [1.0, 0.0]
+    assert np.isnan(columns.as_number(pd.Series(["true", "false", None])).iloc[2])
+    assert columns.as_number(pd.Series([1.5, 2.0])).tolist() == [1.5, 2.0]
 
 
 def test_nadir_markers_rows_equal_direct_spearman_on_analysis_set():
@@ -164,7 +165,7 @@ def test_figures_smoke(tmp_path):
                   labels=sp.LABELS, title="Figure 3A")
     paths = savefig(fig, tmp_path / "heat")
     pairs = [[(o, t) for t in sp.strongest(out, o, 3)] for o in outcomes]
-    paths += savefig(scatter_panels(sp.analysis_set(df), out, pairs, labels=sp.LABELS,
+    paths += savefig(scatter_panels(columns.analysis_set(df), out, pairs, labels=sp.LABELS,
                                     panel_letters="BCDEFGHIJ"), tmp_path / "scatter")
     for p in paths:
         assert (tmp_path / p).stat().st_size > 1000

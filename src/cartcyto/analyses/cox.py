@@ -26,8 +26,8 @@ import warnings
 
 import pandas as pd
 
-from cartcyto.analyses.spearman import (CRS_TIMES, LABELS, LINEAGES, analysis_set, as_number,
-                                        marker_terms, new_onset_mask)
+from cartcyto.analyses.columns import analysis_set, as_number
+from cartcyto.analyses.spearman import CRS_TIMES, LABELS, LINEAGES, marker_terms, new_onset_mask
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import survival
 

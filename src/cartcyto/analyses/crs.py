@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import describe, tests
 from cartcyto.tables import format_count_percent, format_median_range, format_number, format_p

@@ -24,7 +24,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import survival, tests
 from cartcyto.tables import format_count_percent, format_number, format_p

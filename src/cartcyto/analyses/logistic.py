@@ -16,7 +16,8 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cartcyto.analyses.spearman import LABELS, analysis_set, as_number
+from cartcyto.analyses.columns import analysis_set, as_number
+from cartcyto.analyses.spearman import LABELS
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import regression
 

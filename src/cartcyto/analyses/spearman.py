@@ -13,8 +13,8 @@ infusion (the Figure 4 legend's definition), recovery day for patients who recov
 uses the patients with both values present (pairwise complete): a CRS onset day exists only for
 patients with CRS. The population is appended to ``method``.
 
-The helpers :func:`as_bool`, :func:`as_number`, :func:`analysis_set` and :data:`LABELS` are
-shared by the other Wang 2021 analysis modules (cox, logistic, supportive).
+:data:`LABELS` and the lineage/marker lists are shared by the other Wang 2021 analysis modules;
+column readers (``as_bool``, ``as_number``, ``analysis_set``) live in ``cartcyto.analyses.columns``.
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from cartcyto.analyses.columns import analysis_set, as_bool
 
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import tests
@@ -51,33 +53,6 @@ LABELS = {
 
 NADIR_ANALYSIS = "spearman_nadir_markers"
 RECOVERY_ANALYSIS = "spearman_recovery"
-
-
-def as_bool(s: pd.Series) -> pd.Series:
-    """true/false/1/0/yes/no (str, bool or number) -> pandas ``boolean`` with <NA> for missing."""
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("boolean")
-    mapped = s.astype("string").str.strip().str.lower().map(
-        {"true": True, "1": True, "1.0": True, "yes": True,
-         "false": False, "0": False, "0.0": False, "no": False})
-    return mapped.astype("boolean")
-
-
-def as_number(s: pd.Series) -> pd.Series:
-    """A model column as float: a boolean column (true/false) -> 1/0, else numbers, else NaN."""
-    if s.dtype == bool or str(s.dtype) == "boolean" or s.dtype == object:
-        b = as_bool(s)
-        if s.notna().any() and b.notna().sum() == s.notna().sum():
-            return b.astype("Float64").astype(float)
-    return pd.to_numeric(s, errors="coerce").astype(float)
-
-
-def analysis_set(patients: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``derived/patients.csv`` with ``in_analysis_set`` true (missing = excluded)."""
-    if "in_analysis_set" not in patients.columns:
-        raise ValueError("derived patients table has no 'in_analysis_set' column; "
-                         "run the derive rule of this pipeline to produce it")
-    return patients[as_bool(patients["in_analysis_set"]).fillna(False).to_numpy(bool)]
 
 
 def marker_terms(patients: pd.DataFrame, markers: Iterable[str] = MARKERS) -> list[str]:

@@ -21,7 +21,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.spearman import LINEAGES, analysis_set, as_bool, spearman_pairs
+from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.spearman import LINEAGES, spearman_pairs
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import tests
 from cartcyto.tables import format_count_percent, format_p

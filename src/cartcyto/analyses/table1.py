@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.records import stat_frame, stat_row
 
 ANALYSIS = "table1"
@@ -60,16 +61,6 @@ LEVEL_LABELS = {"M": "Male", "F": "Female", "none": "None", "1": "Grade 1", "2":
                 "3-4": "Grade 3-4"}
 
 
-def _as_bool(s: pd.Series) -> pd.Series:
-    """true/false/1/0 (str, bool or number) -> pandas boolean with <NA> for missing."""
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("boolean")
-    mapped = s.astype(str).str.strip().str.lower().map(
-        {"true": True, "1": True, "1.0": True, "yes": True,
-         "false": False, "0": False, "0.0": False, "no": False})
-    return mapped.astype("boolean")
-
-
 def _level_series(df: pd.DataFrame, row: Row) -> pd.Series:
     """The column as strings matching `row.levels` (CRS grade is binned none/1/2/3-4)."""
     s = df[row.term]
@@ -90,7 +81,7 @@ def table1_stats(derived: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> 
     Rows whose column is absent from the derived table are skipped (a user's cohort may not
     record every covariate); the scorecard then reports the published item as not reproducible.
     """
-    df = derived[_as_bool(derived["in_analysis_set"]).fillna(False).astype(bool)]
+    df = analysis_set(derived)
     out = []
     for row in rows:
         if row.term not in df.columns:
@@ -112,7 +103,7 @@ def table1_stats(derived: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> 
                 out.append(stat_row(ANALYSIS, "percent", 100.0 * count / n if n else np.nan,
                                     term=row.term, level=level, n=n, method=COUNT_METHOD))
         else:
-            b = _as_bool(df[row.term])
+            b = as_bool(df[row.term])
             n = int(b.notna().sum())
             count = int(b.fillna(False).sum())
             out.append(stat_row(ANALYSIS, "count", count, term=row.term, level="true", n=n,
@@ -159,10 +150,10 @@ def crs_treatment_stats(derived: pd.DataFrame) -> pd.DataFrame:
     Rows: analysis ``crs_treatment``, term ``toci_or_steroid``, level = CRS group, statistics
     count and percent with n = patients of that group in the analysis set.
     """
-    df = derived[_as_bool(derived["in_analysis_set"]).fillna(False).astype(bool)]
+    df = analysis_set(derived)
     if "crs_group" not in df.columns or "toci_or_steroid" not in df.columns:
         return stat_frame([])
-    used = _as_bool(df["toci_or_steroid"]).fillna(False).astype(bool)
+    used = as_bool(df["toci_or_steroid"]).fillna(False).astype(bool)
     out = []
     for group in ("none", "mild", "severe"):
         in_group = df["crs_group"].astype(str) == group

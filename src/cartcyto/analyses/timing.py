@@ -21,7 +21,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import describe, tests
 from cartcyto.tables import format_median_range, format_p

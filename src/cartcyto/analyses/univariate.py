@@ -20,7 +20,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.spearman import MARKERS, analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.spearman import MARKERS
 from cartcyto.records import stat_frame, stat_row
 from cartcyto.stats import describe, tests
 from cartcyto.tables import format_count_percent, format_median_range, format_p

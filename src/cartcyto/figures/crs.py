@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 
 from cartcyto.analyses.crs import (ANY_GRADE, CRS_GROUPS, GROUP_LABEL, KINETIC_TESTS,
                                    TIMING_PAIRS, _crs_group, fig4_values)
-from cartcyto.analyses.spearman import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.figures.incidence import bracket
 from cartcyto.records import stat_frame
 from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars

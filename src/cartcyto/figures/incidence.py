@@ -9,7 +9,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES, groups
-from cartcyto.analyses.spearman import analysis_set
+from cartcyto.analyses.columns import analysis_set
 from cartcyto.records import stat_frame
 from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars
 
