@@ -23,7 +23,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --cores 1 --report results/report.html
-	@$(BIN)/python -m cartcyto.summary results
+	@$(BIN)/python -m cartcyto.report.summary results
 
 ## test: the whole test suite (unit, R-reference, malformed-input corpus, integration)
 test: $(STAMP)

@@ -5,7 +5,7 @@
 1. generates N synthetic patients, vectorised (about 90 lab rows each over days -10..30 for
    anc/hb/plt with some same-day duplicates, plus treatments, CRS rows and markers), written as
    Parquet to a temporary folder;
-2. times ``cartcyto.ingest.read_cohort`` (when the module exists) and ``derive_patients``, and
+2. times ``cartcyto.cohort.read.read_cohort`` (when the module exists) and ``derive_patients``, and
    ``derive_episodes`` alone, reporting the peak resident memory of the process;
 3. times ``loop_episodes``, a straightforward per-patient reference implementation (pandas
    per patient for the daily minimum, then plain Python), on a sample of patients, extrapolates
@@ -244,8 +244,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-ingest", action="store_true", help="time the derivation alone")
     args = ap.parse_args(argv)
 
-    from cartcyto.config import resolve_study
-    from cartcyto.derive import derive_episodes, derive_patients
+    from cartcyto.design import resolve_study
+    from cartcyto.derive.patients import derive_episodes, derive_patients
     print(f"peak RSS with modules imported: {peak_rss_mb():,.0f} MB")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -263,15 +263,15 @@ def main(argv=None) -> int:
         read_cohort = None
         if not args.no_ingest:
             try:
-                from cartcyto.ingest import read_cohort
+                from cartcyto.cohort.read import read_cohort
             except Exception as exc:  # not written yet, or broken mid-edit by a parallel change
-                print(f"cartcyto.ingest unusable ({type(exc).__name__}: {exc})")
+                print(f"cartcyto.cohort.read unusable ({type(exc).__name__}: {exc})")
         if read_cohort is not None:
             with Clock() as t_ingest:
                 cohort = read_cohort(str(folder), study)
             print(f"ingest.read_cohort:        {t_ingest}")
         else:
-            print("cartcyto.ingest not available: reading the Parquet files directly (derivation timed alone)")
+            print("cartcyto.cohort.read not available: reading the Parquet files directly (derivation timed alone)")
             cohort = as_cohort({n: pd.read_parquet(folder / f"{n}.parquet")
                                 for n in ("patients", "labs", "crs", "markers", "treatments")})
             t_ingest = None

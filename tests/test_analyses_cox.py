@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import cox
-from cartcyto.analyses.spearman import LABELS
+from cartcyto.vocabulary import LABELS
 from cartcyto.figures.forest import forest
 from cartcyto.figures.style import savefig
-from cartcyto.records import STAT_COLUMNS
+from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import survival
 
 # 24 patients: P20-P23 are not new-onset SN (P20, P21) or not in the analysis set (P22, P23).

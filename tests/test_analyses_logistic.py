@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import logistic
-from cartcyto.records import STAT_COLUMNS
+from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import regression
 
 nan = np.nan

@@ -9,9 +9,10 @@ import pytest
 
 from cartcyto.analyses import columns
 from cartcyto.analyses import spearman as sp
+from cartcyto.vocabulary import LABELS
 from cartcyto.figures.correlation import heatmap, scatter_panels
 from cartcyto.figures.style import savefig
-from cartcyto.records import STAT_COLUMNS
+from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import tests
 
 N = 14
@@ -162,10 +163,10 @@ def test_figures_smoke(tmp_path):
     out = sp.nadir_markers(df, convention="spss")
     outcomes = ["sn_nadir_value", "sa_nadir_value", "st_nadir_value"]
     fig = heatmap(out, outcomes, ["lg_max_il6", "lg_max_il10", "lg_max_ferritin", "lg_max_crp"],
-                  labels=sp.LABELS, title="Figure 3A")
+                  labels=LABELS, title="Figure 3A")
     paths = savefig(fig, tmp_path / "heat")
     pairs = [[(o, t) for t in sp.strongest(out, o, 3)] for o in outcomes]
-    paths += savefig(scatter_panels(columns.analysis_set(df), out, pairs, labels=sp.LABELS,
+    paths += savefig(scatter_panels(columns.analysis_set(df), out, pairs, labels=LABELS,
                                     panel_letters="BCDEFGHIJ"), tmp_path / "scatter")
     for p in paths:
         assert (tmp_path / p).stat().st_size > 1000

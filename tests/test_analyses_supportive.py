@@ -11,7 +11,7 @@ import pytest
 from cartcyto.analyses import supportive as sup
 from cartcyto.figures.style import savefig
 from cartcyto.figures.supportive import daily_bars
-from cartcyto.records import STAT_COLUMNS
+from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import tests
 
 N = 40

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.config import DESIGNS_DIR, load_yaml
-from cartcyto.ctcae import CTCAE5_GRADES, ctcae_grade, grade_labs, is_grade3_4
+from cartcyto.design import DESIGNS_DIR, load_yaml
+from cartcyto.derive.ctcae import CTCAE5_GRADES, ctcae_grade, grade_labs, is_grade3_4
 
 EPS = 1e-9
 

@@ -1,6 +1,6 @@
 """The definitions page is drawn from the resolved config, so changing a threshold changes it."""
-from cartcyto.config import resolve_study
-from cartcyto.definitions import definitions_html, definitions_table
+from cartcyto.design import resolve_study
+from cartcyto.report.definitions import definitions_html, definitions_table
 
 
 def test_definitions_follow_config_and_convention():

@@ -7,8 +7,8 @@ import types
 import numpy as np
 import pandas as pd
 
-from cartcyto.config import resolve_study
-from cartcyto.derive_crs import derive_crs, derive_markers, derive_treatments
+from cartcyto.design import resolve_study
+from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})
 EMPTY = {"crs": ["patient_id", "day", "crs_grade", "icans_grade"],

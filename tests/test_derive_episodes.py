@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.config import resolve_study
-from cartcyto.derive_episodes import derive_episodes
+from cartcyto.design import resolve_study
+from cartcyto.derive.episodes import derive_episodes
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartcyto.config import resolve_study
-from cartcyto.derive import derive_episodes, derive_patients, write_derived
+from cartcyto.design import resolve_study
+from cartcyto.derive.patients import derive_episodes, derive_patients, write_derived
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})
 CONTRACT = [f"{L}_{f}" for L in ("sn", "sa", "st") for f in (

@@ -8,9 +8,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from cartcyto.errors import CohortError
-from cartcyto.ingest import cohort_files, read_cohort
-from cartcyto.validate import DATE_PATTERN, looks_like_identifier
+from cartcyto.cohort.errors import CohortError
+from cartcyto.cohort.read import cohort_files, read_cohort
+from cartcyto.cohort.validate import DATE_PATTERN, looks_like_identifier
 from ingest_fixtures import add_column, map_text, write_clean_cohort
 
 

@@ -4,7 +4,7 @@
 * two runs from clean give byte-identical results (tables, statistics, scorecard, figures);
 * the scorecard verdicts equal tests/expected_scorecard.csv: an item that matched and stops
   matching fails CI, and a change that improves the scorecard must update that file in the same
-  commit (`python -m cartcyto.summary results --write-expected tests/expected_scorecard.csv`);
+  commit (`python -m cartcyto.report.summary results --write-expected tests/expected_scorecard.csv`);
 * a bad cohort stops the run before any job with one message and no traceback.
 """
 from __future__ import annotations

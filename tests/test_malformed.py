@@ -13,8 +13,8 @@ from typing import Callable
 import pandas as pd
 import pytest
 
-from cartcyto.errors import CohortError
-from cartcyto.ingest import read_cohort
+from cartcyto.cohort.errors import CohortError
+from cartcyto.cohort.read import read_cohort
 from ingest_fixtures import (
     CLEAN_CSV, add_column, clean_frame, drop_column, map_text, read_rows, set_cell, write_clean_cohort,
     write_rows,

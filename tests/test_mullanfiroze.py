@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from cartcyto.ctcae import CTCAE5_GRADES
-from cartcyto.mullanfiroze import (evaluability, format_prior_sct, format_scb_listing, format_scb_table1,
-                                   persistent_grade3_4, prior_sct_stats, scb_patients, scb_stats)
+from cartcyto.derive.ctcae import CTCAE5_GRADES
+from cartcyto.analyses.prior_sct import evaluability, format_prior_sct, persistent_grade3_4, prior_sct_stats
+from cartcyto.analyses.scb import (format_scb_listing, format_scb_table1,
+                                   scb_patients, scb_stats)
 
 RTOL = 1e-6
 STUDY = {

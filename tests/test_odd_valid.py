@@ -6,11 +6,11 @@ import io
 
 import pandas as pd
 
-from cartcyto.config import resolve_study
-from cartcyto.derive import derive_patients
+from cartcyto.design import resolve_study
+from cartcyto.derive.patients import derive_patients
 import pytest
 
-from cartcyto.ingest import COHORT_TABLES, empty_long_table, read_cohort
+from cartcyto.cohort.read import COHORT_TABLES, empty_long_table, read_cohort
 from ingest_fixtures import (
     CLEAN_CSV, add_column, clean_frame, map_text, read_rows, write_clean_cohort, write_rows,
 )

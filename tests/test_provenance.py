@@ -1,4 +1,4 @@
-"""cartcyto.provenance: hashes, config, versions, git state; byte-identical and timestamp-free."""
+"""cartcyto.report.provenance: hashes, config, versions, git state; byte-identical and timestamp-free."""
 import hashlib
 import json
 import re
@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from cartcyto.provenance import (PACKAGES, git_state, provenance, sha256_file, to_json,
+from cartcyto.report.provenance import (PACKAGES, git_state, provenance, sha256_file, to_json,
                                  write_provenance)
 
 CONFIG = {"name": "wang2021", "cohort": "data/wang2021", "conventions": "spss",

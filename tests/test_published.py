@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cartcyto.scorecard import (PUBLISHED_COLUMNS, parse_published, read_published,
+from cartcyto.report.scorecard import (PUBLISHED_COLUMNS, parse_published, read_published,
                                 round_half_up, validate_published)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.scb import followup_end, scb_recovery, transfusion_independence
+from cartcyto.derive.scb import followup_end, scb_recovery, transfusion_independence
 
 CRITERIA = {"lineages": {
     "sn": {"test": "anc", "severe_below": 1.0},

@@ -1,4 +1,4 @@
-"""cartcyto.scorecard: each rule on synthetic statistics, failures included, and the summary CLI."""
+"""cartcyto.report.scorecard: each rule on synthetic statistics, failures included, and the summary CLI."""
 from decimal import Decimal
 from pathlib import Path
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency, fisher_exact
 
-from cartcyto import summary
-from cartcyto.records import KEY_COLUMNS, stat_frame, stat_row
-from cartcyto.scorecard import (NO_ROW, SCORECARD_COLUMNS, build_scorecard, empty_scorecard,
+from cartcyto.report import summary
+from cartcyto.report.rows import KEY_COLUMNS, stat_frame, stat_row
+from cartcyto.report.scorecard import (NO_ROW, SCORECARD_COLUMNS, build_scorecard, empty_scorecard,
                                 normalise_published, parse_published, read_published,
                                 read_scorecard, round_half_up, summarise, write_scorecard)
 
@@ -291,12 +291,13 @@ def test_summary_cli(tmp_path, capsys):
 # --- key contract with the analysis modules -------------------------------------------------
 
 def test_mullanfiroze_published_keys_exist_in_the_analysis_rows():
-    """Every published Mullanfiroze item finds its row in what cartcyto.mullanfiroze computes on the
+    """Every published Mullanfiroze item finds its row in what cartcyto.analyses.prior_sct computes on the
     bundled synthetic cohort (a key drift shows up here, not as silent not_reproducible)."""
-    mf = pytest.importorskip("cartcyto.mullanfiroze")
-    from cartcyto.config import resolve_study
-    from cartcyto.derive import derive_patients
-    from cartcyto.ingest import read_cohort
+    from cartcyto.analyses import prior_sct as mf
+    from cartcyto.analyses import scb as scb_family
+    from cartcyto.design import resolve_study
+    from cartcyto.derive.patients import derive_patients
+    from cartcyto.cohort.read import read_cohort
 
     root = PUBLISHED.parents[1]
     if not (root / "data" / "mullanfiroze2022" / "patients.csv").exists():
@@ -305,9 +306,9 @@ def test_mullanfiroze_published_keys_exist_in_the_analysis_rows():
                                                "design": "mullanfiroze2022"})
     cohort = read_cohort(study["cohort"], study)
     derived = derive_patients(cohort, study)
-    table = mf.scb_patients(derived, cohort.labs, cohort.treatments, cohort.crs, study)
+    table = scb_family.scb_patients(derived, cohort.labs, cohort.treatments, cohort.crs, study)
     stats = stat_frame(pd.concat([mf.prior_sct_stats(derived, study),
-                                  mf.scb_stats(table, derived, study)]))
+                                  scb_family.scb_stats(table, derived, study)]))
     sc = build_scorecard(read_published(PUBLISHED / "mullanfiroze2022.csv"), stats)
     missing = sc.loc[sc["status"] == "not_reproducible", ["item", "detail"]]
     assert missing.empty, missing.to_string()

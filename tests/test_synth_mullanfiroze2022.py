@@ -3,16 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from cartcyto.config import resolve_study
+from cartcyto.design import resolve_study
 from cartcyto.synth.mullanfiroze2022 import write_mullanfiroze2022
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mullanfiroze2022"
-# skip only when a module is absent; a module that exists but fails to import is an error
-ingest = pytest.importorskip("cartcyto.ingest", reason="cartcyto.ingest not written yet",
-                             exc_type=ModuleNotFoundError)
-derive = pytest.importorskip("cartcyto.derive", reason="cartcyto.derive not written yet",
-                             exc_type=ModuleNotFoundError)
-from cartcyto import mullanfiroze as mf  # noqa: E402
+from cartcyto.analyses import prior_sct as mf  # noqa: E402
+from cartcyto.analyses import scb as scb_family  # noqa: E402
+from cartcyto.cohort import read as ingest  # noqa: E402
+from cartcyto.derive import patients as derive  # noqa: E402
 
 
 def test_regeneration_is_byte_identical(tmp_path):
@@ -47,7 +45,7 @@ def check_calibration(folder):
     ev = p[p["evaluable"]]
     counts = ev.groupby("prior_hsct")["persistent_cytopenia"].agg(["size", "sum"])
     assert counts.loc[True].tolist() == [52, 23] and counts.loc[False].tolist() == [47, 23]
-    t = mf.scb_patients(d, c.labs, c.treatments, c.crs, study)
+    t = scb_family.scb_patients(d, c.labs, c.treatments, c.crs, study)
     resp = t[t["response"] == "responder"]
     for col, (med, lo, hi) in {"anc_recovery_day": (42, 11, 192), "rbc_ti_day": (33, 4, 106),
                                "plt_ti_day": (33, 7, 73)}.items():
@@ -74,8 +72,8 @@ def test_not_evaluable_patients(cohort):
 
 def test_table1_of_the_letter(cohort):
     study, c, d = cohort
-    t = mf.scb_patients(d, c.labs, c.treatments, c.crs, study)
-    s = mf.scb_stats(t, d, study)
+    t = scb_family.scb_patients(d, c.labs, c.treatments, c.crs, study)
+    s = scb_family.scb_stats(t, d, study)
 
     def est(outcome, statistic, level="", analysis="scb_table1"):
         m = ((s["analysis"] == analysis) & (s["outcome"] == outcome) & (s["statistic"] == statistic)

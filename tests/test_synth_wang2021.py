@@ -71,9 +71,9 @@ def test_readme_says_synthetic():
 @pytest.fixture(scope="module")
 def derived() -> pd.DataFrame:
     try:
-        from cartcyto.config import resolve_study
-        from cartcyto.derive import derive_patients
-        from cartcyto.ingest import read_cohort
+        from cartcyto.design import resolve_study
+        from cartcyto.derive.patients import derive_patients
+        from cartcyto.cohort.read import read_cohort
     except ImportError as exc:  # pragma: no cover - only while the pipeline is being written
         pytest.skip(f"derivation modules not importable yet: {exc}")
     study = resolve_study("wang2021", {"cohort": "data/wang2021", "design": "wang2021"})

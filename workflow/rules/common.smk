@@ -9,9 +9,9 @@ from snakemake.utils import validate
 # (`make run` and environment.yml install it with `pip install -e .`).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from cartcyto.config import resolve_study  # noqa: E402
-from cartcyto.errors import CohortError  # noqa: E402
-from cartcyto.ingest import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+from cartcyto.design import resolve_study  # noqa: E402
+from cartcyto.cohort.errors import CohortError  # noqa: E402
+from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
 
 
 # `--config studies=...` names the studies to run: replace (not merge into) those of config.yaml.

@@ -1,7 +1,7 @@
 """Concatenate every family's statistics rows into statistics.csv."""
 import pandas as pd
 
-from cartcyto.records import stat_frame, write_stats
+from cartcyto.report.rows import stat_frame, write_stats
 
 
 def main(snakemake):

@@ -7,11 +7,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging, stem  # noqa: E402
 
-from cartcyto.derive import read_derived  # noqa: E402
+from cartcyto.derive.patients import read_derived  # noqa: E402
 from cartcyto.analyses.crs import crs_results  # noqa: E402
 from cartcyto.figures import crs as fig  # noqa: E402
-from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import method_note, write_table  # noqa: E402
+from cartcyto.report.rows import write_stats  # noqa: E402
+from cartcyto.report.tables import method_note, write_table  # noqa: E402
 
 
 def main(snakemake):

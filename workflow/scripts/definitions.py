@@ -1,5 +1,5 @@
 """Write the definitions/conventions page of one study."""
-from cartcyto.definitions import definitions_html
+from cartcyto.report.definitions import definitions_html
 
 
 def main(snakemake):

@@ -7,8 +7,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import derive_episodes, derive_patients, write_derived  # noqa: E402
-from cartcyto.ingest import Cohort  # noqa: E402
+from cartcyto.derive.patients import derive_episodes, derive_patients, write_derived  # noqa: E402
+from cartcyto.cohort.read import Cohort  # noqa: E402
 
 
 def main(snakemake):

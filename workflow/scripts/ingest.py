@@ -5,7 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.ingest import read_cohort  # noqa: E402
+from cartcyto.cohort.read import read_cohort  # noqa: E402
 
 
 def main(snakemake):

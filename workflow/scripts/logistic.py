@@ -6,10 +6,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import read_derived  # noqa: E402
+from cartcyto.derive.patients import read_derived  # noqa: E402
 from cartcyto.analyses import logistic  # noqa: E402
-from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.report.rows import write_stats  # noqa: E402
+from cartcyto.report.tables import write_table  # noqa: E402
 
 
 def main(snakemake):

@@ -1,5 +1,5 @@
 """Provenance: input hashes, resolved config, software versions and git state (no timestamps)."""
-from cartcyto.provenance import provenance, write_provenance
+from cartcyto.report.provenance import provenance, write_provenance
 
 
 def main(snakemake):

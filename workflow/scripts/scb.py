@@ -7,12 +7,12 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import read_derived, write_derived  # noqa: E402
+from cartcyto.derive.patients import read_derived, write_derived  # noqa: E402
 from cartcyto.figures.swimmer import write_swimmer  # noqa: E402
-from cartcyto.mullanfiroze import (format_scb_listing, format_scb_table1, scb_patients,  # noqa: E402
+from cartcyto.analyses.scb import (format_scb_listing, format_scb_table1, scb_patients,  # noqa: E402
                                    scb_stats)
-from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.report.rows import write_stats  # noqa: E402
+from cartcyto.report.tables import write_table  # noqa: E402
 
 
 def main(snakemake):

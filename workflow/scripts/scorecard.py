@@ -1,5 +1,5 @@
 """Scorecard: join the study's published values to statistics.csv and judge each item."""
-from cartcyto.scorecard import (build_scorecard, empty_scorecard, read_published, read_statistics,
+from cartcyto.report.scorecard import (build_scorecard, empty_scorecard, read_published, read_statistics,
                                 summarise, validate_published, write_scorecard)
 
 

@@ -7,14 +7,16 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import read_derived  # noqa: E402
+from cartcyto.derive.patients import read_derived  # noqa: E402
 from cartcyto.analyses import supportive as sup  # noqa: E402
-from cartcyto.analyses.spearman import LABELS, LINEAGES, analysis_set, format_matrix  # noqa: E402
+from cartcyto.analyses.columns import analysis_set  # noqa: E402
+from cartcyto.analyses.spearman import format_matrix  # noqa: E402
+from cartcyto.vocabulary import LABELS, LINEAGES  # noqa: E402
 from cartcyto.figures.correlation import heatmap, scatter_panels  # noqa: E402
 from cartcyto.figures.style import savefig  # noqa: E402
 from cartcyto.figures.supportive import daily_bars  # noqa: E402
-from cartcyto.records import stat_frame, write_stats  # noqa: E402
-from cartcyto.tables import write_table  # noqa: E402
+from cartcyto.report.rows import stat_frame, write_stats  # noqa: E402
+from cartcyto.report.tables import write_table  # noqa: E402
 
 DAYS = (0, 30)
 

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from cartcyto.derive import read_derived
+from cartcyto.derive.patients import read_derived
 from cartcyto.analyses.table1 import crs_treatment_stats, format_table1, table1_stats
-from cartcyto.records import write_stats
-from cartcyto.tables import write_table
+from cartcyto.report.rows import write_stats
+from cartcyto.report.tables import write_table
 
 
 def main(snakemake):

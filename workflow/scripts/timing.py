@@ -6,11 +6,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging, stem  # noqa: E402
 
-from cartcyto.derive import read_derived  # noqa: E402
+from cartcyto.derive.patients import read_derived  # noqa: E402
 from cartcyto.analyses.timing import timing_results  # noqa: E402
 from cartcyto.figures.incidence import fig_timing_baseline_vs_new  # noqa: E402
-from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import method_note, write_table  # noqa: E402
+from cartcyto.report.rows import write_stats  # noqa: E402
+from cartcyto.report.tables import method_note, write_table  # noqa: E402
 
 NOTE = ("Median [range] of days from infusion (duration in days); n = patients with a value. "
         "Onset of a baseline episode is its first severe day before infusion; recovery day only "

@@ -6,10 +6,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.derive import read_derived  # noqa: E402
-from cartcyto.analyses.univariate import LABEL, univariate_results  # noqa: E402
-from cartcyto.records import write_stats  # noqa: E402
-from cartcyto.tables import method_note, write_table  # noqa: E402
+from cartcyto.derive.patients import read_derived  # noqa: E402
+from cartcyto.analyses.univariate import univariate_results  # noqa: E402
+from cartcyto.vocabulary import LINEAGE_SHORT  # noqa: E402
+from cartcyto.report.rows import write_stats  # noqa: E402
+from cartcyto.report.tables import method_note, write_table  # noqa: E402
 
 
 def main(snakemake):
@@ -27,7 +28,7 @@ def main(snakemake):
         chi=method_note(stats, None, "chi2").split(";")[0])
     for k, (lin, path) in enumerate((("sn", out.sn), ("sa", out.sa), ("st", out.st)), start=3):
         write_table(res["tables"][f"supp_table{k}_univariate_{lin}"], Path(path).with_suffix(""),
-                    title=f"Supplementary Table {k}: univariate factors of new-onset {LABEL[lin]}",
+                    title=f"Supplementary Table {k}: univariate factors of new-onset {LINEAGE_SHORT[lin]}",
                     note=note)
     log.info("univariate: tables written")
 

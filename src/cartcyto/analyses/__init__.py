@@ -1,1 +1,1 @@
-"""One module per analysis family; each returns statistics rows (cartcyto.records) and tables."""
+"""One module per analysis family; each returns statistics rows (cartcyto.report.rows) and tables."""

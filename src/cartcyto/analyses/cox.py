@@ -20,16 +20,16 @@ p < ``stepwise_p_enter``, default 0.05), whose final model is reported as ``cox_
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 import warnings
+from typing import Mapping, Sequence
 
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_number
-from cartcyto.analyses.spearman import CRS_TIMES, LABELS, LINEAGES, marker_terms, new_onset_mask
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.analyses.spearman import marker_terms, new_onset_mask
+from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import survival
+from cartcyto.vocabulary import CRS_TIMES, LABELS, LINEAGES
 
 ANALYSIS = "cox_recovery"
 UNIVARIATE_ANALYSIS = "cox_recovery_univariate"

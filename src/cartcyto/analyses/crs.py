@@ -29,11 +29,16 @@ import pandas as pd
 from scipy import stats as sps
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.report.rows import stat_frame, stat_row
+from cartcyto.report.tables import (
+    format_count_percent,
+    format_median_range,
+    format_number,
+    format_p,
+)
 from cartcyto.stats import describe, tests
-from cartcyto.tables import format_count_percent, format_median_range, format_number, format_p
+from cartcyto.vocabulary import LINEAGES
 
-LINEAGES = ("sn", "sa", "st")
 LABEL = {"sn": "SN", "sa": "SA", "st": "ST", "crs": "CRS"}
 CRS_GROUPS = ("none", "mild", "severe")
 GROUP_LABEL = {"none": "No CRS", "mild": "Mild CRS", "severe": "Severe CRS"}

@@ -25,14 +25,13 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.report.rows import stat_frame, stat_row
+from cartcyto.report.tables import format_count_percent, format_number, format_p
 from cartcyto.stats import survival, tests
-from cartcyto.tables import format_count_percent, format_number, format_p
+from cartcyto.vocabulary import LINEAGES, LINEAGE_TEST
 
-LINEAGES = ("sn", "sa", "st")
 PHASES = ("T1", "T2", "T3")
 PHASE_PAIRS = (("T1", "T2"), ("T2", "T3"), ("T1", "T3"))
-LINEAGE_TEST = {"sn": "anc", "sa": "hb", "st": "plt"}
 LABEL = {"sn": "SN", "sa": "SA", "st": "ST", "crs": "CRS"}
 
 COUNT_METHOD = "n (%) of the analysis set; no value in the phase counts as not severe"

@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_number
-from cartcyto.analyses.spearman import LABELS
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.vocabulary import LABELS
+from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import regression
 
 ANALYSIS = "logistic_pht"

@@ -13,7 +13,7 @@ infusion (the Figure 4 legend's definition), recovery day for patients who recov
 uses the patients with both values present (pairwise complete): a CRS onset day exists only for
 patients with CRS. The population is appended to ``method``.
 
-:data:`LABELS` and the lineage/marker lists are shared by the other Wang 2021 analysis modules;
+Lineages, markers and labels come from :mod:`cartcyto.vocabulary`;
 column readers (``as_bool``, ``as_number``, ``analysis_set``) live in ``cartcyto.analyses.columns``.
 """
 from __future__ import annotations
@@ -24,32 +24,10 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import tests
+from cartcyto.vocabulary import CRS_TIMES, LINEAGES, MARKERS
 
-LINEAGES = ("sn", "sa", "st")
-MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")
-CRS_TIMES = ("crs_onset_day", "crs_peak_day", "crs_recovery_day", "crs_duration_days")
-
-MARKER_LABELS = {"il2": "IL-2", "il4": "IL-4", "il6": "IL-6", "il10": "IL-10", "ifng": "IFN-γ",
-                 "tnfa": "TNF-α", "il17": "IL-17", "ferritin": "ferritin", "ddimer": "D-dimer",
-                 "crp": "CRP"}
-LABELS = {
-    **{f"lg_max_{m}": f"Max lg {lab}" for m, lab in MARKER_LABELS.items()},
-    "lg_ldh": "Baseline lg LDH",
-    "crs_onset_day": "CRS onset day", "crs_peak_day": "CRS peak day",
-    "crs_recovery_day": "CRS recovery day", "crs_duration_days": "CRS duration",
-    "crs_max_grade": "CRS grade", "bm_blasts_pct": "BM tumor burden, %",
-    "toci_or_steroid": "Tocilizumab/corticosteroids",
-    "sn_nadir_value": "Nadir ANC", "sa_nadir_value": "Nadir Hb", "st_nadir_value": "Nadir PLT",
-    **{f"{lin}_duration_days": f"{lin.upper()} duration" for lin in ("sn", "sa", "st")},
-    **{f"{lin}_recovery_day": f"{lin.upper()} recovery day" for lin in ("sn", "sa", "st")},
-    "los_days": "Length of stay", "cost_total": "Total cost", "cost_drug": "Drug cost",
-    "cost_lab": "Lab test cost", "cost_gcsf": "G-CSF cost", "cost_oxygen": "Oxygen cost",
-    "cost_prbc": "PRBC cost", "cost_platelets": "Platelet cost",
-}
-"""Printed labels of derived/patients.csv columns (tables and figures)."""
 
 NADIR_ANALYSIS = "spearman_nadir_markers"
 RECOVERY_ANALYSIS = "spearman_recovery"
@@ -126,7 +104,9 @@ def recovery_values(df: pd.DataFrame) -> pd.DataFrame:
     profile values (:func:`cartcyto.analyses.crs.fig4_values`): duration 0 for patients without
     severe cytopenia after the infusion, missing for patients whose status is unknown; recovery
     day of patients who recovered from a (baseline or new-onset) severe episode."""
-    from cartcyto.analyses.crs import fig4_values  # crs imports this module: import here
+    from cartcyto.analyses.crs import (
+        fig4_values,  # crs imports this module: import here
+    )
 
     out = df.copy()
     for col in recovery_outcomes():

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.analyses.spearman import LINEAGES, spearman_pairs
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.analyses.spearman import spearman_pairs
+from cartcyto.vocabulary import LINEAGES
+from cartcyto.report.rows import stat_frame, stat_row
+from cartcyto.report.tables import format_count_percent, format_p
 from cartcyto.stats import tests
-from cartcyto.tables import format_count_percent, format_p
 
 ANALYSIS = "supportive"
 DAILY_ANALYSIS = "supportive_daily"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.report.rows import stat_frame, stat_row
 
 ANALYSIS = "table1"
 MEDIAN_METHOD = "median [min-max] of non-missing values (even n: mean of the two middle values)"

@@ -22,11 +22,11 @@ from typing import Mapping
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.report.rows import stat_frame, stat_row
+from cartcyto.report.tables import format_median_range, format_p
 from cartcyto.stats import describe, tests
-from cartcyto.tables import format_median_range, format_p
+from cartcyto.vocabulary import LINEAGES
 
-LINEAGES = ("sn", "sa", "st")
 MEASURES = ("onset_day", "nadir_day", "recovery_day", "duration_days")
 MEASURE_LABEL = {"onset_day": "Onset day", "nadir_day": "Nadir day",
                  "recovery_day": "Recovery day", "duration_days": "Duration, days"}

@@ -21,13 +21,12 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, as_bool
-from cartcyto.analyses.spearman import MARKERS
-from cartcyto.records import stat_frame, stat_row
+from cartcyto.vocabulary import MARKERS
+from cartcyto.report.rows import stat_frame, stat_row
+from cartcyto.report.tables import format_count_percent, format_median_range, format_p
 from cartcyto.stats import describe, tests
-from cartcyto.tables import format_count_percent, format_median_range, format_p
+from cartcyto.vocabulary import LINEAGE_SHORT, LINEAGES
 
-LINEAGES = ("sn", "sa", "st")
-LABEL = {"sn": "SN", "sa": "SA", "st": "ST"}
 GROUP_ORDER = ("new_onset", "no_severe")
 CATEGORICAL = ("sex", "extramedullary", "prior_hsct", "car_target", "toci_or_steroid")
 ORDINAL = ("crs_max_grade",)
@@ -153,8 +152,8 @@ def format_univariate(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
         cnt = sub[(sub["statistic"] == "count") & sub["level"].str.startswith(f"{g}:")]
         med = sub[(sub["statistic"] == "median") & (sub["level"] == g)]
         group_n[g] = int(max(cnt["n"].max() if len(cnt) else 0, med["n"].max() if len(med) else 0))
-    head = {"new_onset": f"New-onset {LABEL[lin]} (n={group_n['new_onset']})",
-            "no_severe": f"No severe {LABEL[lin]} (n={group_n['no_severe']})"}
+    head = {"new_onset": f"New-onset {LINEAGE_SHORT[lin]} (n={group_n['new_onset']})",
+            "no_severe": f"No severe {LINEAGE_SHORT[lin]} (n={group_n['no_severe']})"}
     out = []
     for term in dict.fromkeys(sub["term"]):
         label = FACTOR_LABEL.get(term, term)

@@ -12,11 +12,12 @@ from cartcyto.analyses.crs import (ANY_GRADE, CRS_GROUPS, GROUP_LABEL, KINETIC_T
                                    TIMING_PAIRS, _crs_group, fig4_values)
 from cartcyto.analyses.columns import analysis_set, as_bool
 from cartcyto.figures.incidence import bracket
-from cartcyto.records import stat_frame
-from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars
-from cartcyto.tables import format_p
+from cartcyto.report.rows import stat_frame
+from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
+from cartcyto.vocabulary import LINEAGE_SHORT
+from cartcyto.report.tables import format_p
+from cartcyto.vocabulary import LINEAGES
 
-LINEAGES = ("sn", "sa", "st")
 TEST_LABEL = {"anc": "ANC, ×10⁹/L", "hb": "Hemoglobin, g/L", "plt": "Platelet count, ×10⁹/L"}
 PAIR_TITLE = {"onset_day": "Onset", "nadir_day": "Peak (CRS) / nadir (cytopenia)",
               "recovery_day": "Recovery"}

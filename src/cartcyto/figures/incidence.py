@@ -10,10 +10,11 @@ import matplotlib.pyplot as plt
 
 from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES, groups
 from cartcyto.analyses.columns import analysis_set
-from cartcyto.records import stat_frame
-from cartcyto.figures.style import LINEAGE_SHORT, PALETTE, apply_style, savefig, stars
+from cartcyto.report.rows import stat_frame
+from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
+from cartcyto.vocabulary import LINEAGE_SHORT
+from cartcyto.vocabulary import LINEAGES
 
-LINEAGES = ("sn", "sa", "st")
 PHASES = ("T1", "T2", "T3")
 PHASE_LABEL = {"T1": "T1 (before lymphodepletion)", "T2": "T2 (chemotherapy end to infusion)",
                "T3": "T3 (after infusion)"}

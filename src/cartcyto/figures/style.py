@@ -14,8 +14,6 @@ PALETTE = {
     "none": "#999999", "mild": "#E69F00", "severe": "#D55E00",
     "T1": "#56B4E9", "T2": "#E69F00", "T3": "#D55E00",
 }
-LINEAGE_LABEL = {"sn": "Severe neutropenia", "sa": "Severe anemia", "st": "Severe thrombocytopenia"}
-LINEAGE_SHORT = {"sn": "SN", "sa": "SA", "st": "ST"}
 
 RC = {
     "font.family": "DejaVu Sans",

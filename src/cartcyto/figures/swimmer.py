@@ -3,7 +3,7 @@
 One lane per boosted patient in two panels: (A) the whole course in months since the CAR-T
 infusion (day 0) to the end of follow-up, pale grey before the SCB and coloured by the response
 after it; (B) days -30..215 around the SCB. Marks: the SCB (black bar), the recovery days of
-:mod:`cartcyto.scb` (ANC > 1 without G-CSF on the lane; red-cell and platelet transfusion
+:mod:`cartcyto.derive.scb` (ANC > 1 without G-CSF on the lane; red-cell and platelet transfusion
 independence on the rows of their transfusion ticks, above and below the lane), relapse, death,
 and an arrow for patients alive at last follow-up.
 """
@@ -74,11 +74,11 @@ def swimmer_plot(table: pd.DataFrame, patients: pd.DataFrame, treatments: pd.Dat
 
     Left: the whole course in months since the CAR-T infusion (day 0). Right: days -30..215 around
     the SCB (day 0 = SCB), with every transfusion (RBC ticks above the lane, platelet ticks below)
-    and the recovery marks of :mod:`cartcyto.scb` on the row they belong to.
+    and the recovery marks of :mod:`cartcyto.derive.scb` on the row they belong to.
 
     Parameters
     ----------
-    table : :func:`cartcyto.mullanfiroze.scb_patients` (patient_id, scb_day, response and the
+    table : :func:`cartcyto.analyses.prior_sct.scb_patients` (patient_id, scb_day, response and the
         recovery days counted from the SCB).
     patients : patient table with ``death_day``, ``relapse_day``, ``last_followup_day``.
     treatments : long treatments table (``prbc`` and ``platelets`` rows are drawn), optional.

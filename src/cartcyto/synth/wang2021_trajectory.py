@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from cartcyto.synth.common import weighted_choice
 from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, N_ANALYSIS, TEST, THRESHOLD

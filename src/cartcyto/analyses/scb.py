@@ -1,22 +1,10 @@
-"""Mullanfiroze 2022 (Blood Adv 6(16):4715): persistent cytopenia by prior SCT, and the stem-cell boost.
+"""Mullanfiroze 2022 (Blood Adv 6(16):4715), family ``scb``: the CD34+-selected stem-cell boost.
 
-Two analysis families, each returning tidy statistics rows (:mod:`cartcyto.records`) from which
-the printed tables are drawn (:func:`format_prior_sct`, :func:`format_scb_table1`):
-
-``prior_sct`` (analysis ``prior_sct``)
-    Evaluable patients: alive and relapse-free beyond ``study["evaluable_after_day"]`` (a death or
-    relapse on or before that day makes the patient not evaluable). Outcome
-    ``persistent_cytopenia`` of ``derived/patients.csv`` (a grade 3-4 ANC, Hb or PLT on a day >
-    ``persistent_after_day``) by ``prior_hsct``: counts and percents per group, and the 2x2 tested
-    three ways, each row naming its method: Pearson chi-square without continuity correction
-    (statistic ``chi2``), with Yates' correction (``chi2_yates``) and Fisher's exact test
-    (``odds_ratio``, the sample odds ratio, with Fisher's two-sided p).
-
-``scb`` (analyses ``scb_table1`` and ``scb_recovery``)
-    Every boosted patient (``scb_day`` present): Table 1 of the letter (ages, SCT-to-CAR-T
-    interval, products, CRS/ICANS before the SCB, time to SCB in months of 30.4375 days, doses,
-    pre-SCB cytopenia, toxicity after the SCB, response, status and follow-up after the SCB) and
-    the recovery days of the responders (:mod:`cartcyto.scb`).
+Every boosted patient (``scb_day`` present): Table 1 of the letter (ages, SCT-to-CAR-T
+interval, products, CRS/ICANS before the SCB, time to SCB in months of 30.4375 days, doses,
+pre-SCB cytopenia, toxicity after the SCB, response, status and follow-up after the SCB) and
+the recovery days of the responders (:mod:`cartcyto.derive.scb`). Analyses ``scb_table1`` and
+``scb_recovery``; the printed tables are drawn from the rows (:func:`format_scb_table1`).
 """
 from __future__ import annotations
 
@@ -25,15 +13,14 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.ctcae import ctcae_grade, is_grade3_4
-from cartcyto.records import stat_frame, stat_row
-from cartcyto.scb import scb_recovery
+from cartcyto.analyses.prior_sct import OUTCOME, prior_sct_patients
+from cartcyto.derive.ctcae import ctcae_grade
+from cartcyto.derive.scb import scb_recovery
+from cartcyto.report.rows import stat_frame, stat_row, stat_value
+from cartcyto.report.tables import format_median_range, format_number
 from cartcyto.stats.describe import count_percent, median_range
-from cartcyto.stats.tests import chi_square, fisher_exact
-from cartcyto.tables import format_median_range, format_number, format_p
 
 MONTH_DAYS = 30.4375
-OUTCOME = "persistent_cytopenia"
 MEDIAN_METHOD = "median [min-max] of non-missing values (even n: mean of the two middle values)"
 COUNT_METHOD = "n (%) of patients"
 RECOVERY_OUTCOMES = {  # scb_recovery column -> label
@@ -57,107 +44,7 @@ def _bool(s: pd.Series) -> pd.Series:
                  else m.get(str(v).strip().lower(), pd.NA)).astype("boolean")
 
 
-# ------------------------------------------------------------------------------------ prior SCT
-def evaluability(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
-    """``evaluable`` and ``not_evaluable_reason`` (``death`` / ``relapse`` on or before the day)."""
-    day = int(study.get("evaluable_after_day", 28))
-    death = (_num(patients, "death_day") <= day).to_numpy()
-    relapse = (_num(patients, "relapse_day") <= day).to_numpy()
-    reason = np.where(death, "death", np.where(relapse, "relapse", ""))
-    return pd.DataFrame({"patient_id": patients["patient_id"].astype(str).to_numpy(),
-                         "evaluable": ~(death | relapse), "not_evaluable_reason": reason})
-
-
-def persistent_grade3_4(labs: pd.DataFrame, patient_ids: Any, study: Mapping[str, Any]) -> pd.Series:
-    """Per patient: a CTCAE grade 3-4 value (ANC, Hb, PLT) on a day > ``persistent_after_day``.
-
-    An independent check of ``derived/patients.csv``'s ``persistent_cytopenia`` (the derivation
-    uses the criteria set's ``severe_below`` thresholds; this uses the CTCAE grades).
-    """
-    after = int(study.get("persistent_after_day", study.get("pht_day", 28)))
-    late = labs[pd.to_numeric(labs["day"]) > after]
-    tests = {lin["test"] for lin in study["criteria"]["lineages"].values()}
-    late = late[late["test"].astype(str).str.lower().isin(tests)]
-    sev = is_grade3_4(late["test"].to_numpy(dtype=object), late["value"],
-                      bounds=study["criteria"].get("grades"))
-    hit = set(late.loc[sev, "patient_id"].astype(str))
-    ids = pd.Index(pd.Series(patient_ids).astype(str))
-    return pd.Series(ids.isin(hit), index=ids, name=OUTCOME)
-
-
-def prior_sct_patients(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
-    """The per-patient table the ``prior_sct`` rows rest on (one row per patient)."""
-    out = evaluability(derived, study)
-    out["prior_hsct"] = _bool(derived["prior_hsct"]).to_numpy()
-    out[OUTCOME] = _bool(derived[OUTCOME]).to_numpy()
-    return out
-
-
-def prior_sct_stats(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
-    """Statistics rows of analysis ``prior_sct`` (see module docstring)."""
-    p = prior_sct_patients(derived, study)
-    rows = [stat_row("prior_sct", "count", int(p["evaluable"].sum()), outcome="evaluable",
-                     n=len(p), method=f"alive and relapse-free beyond day {study.get('evaluable_after_day', 28)}")]
-    for reason in ("death", "relapse"):
-        rows.append(stat_row("prior_sct", "count", int((p["not_evaluable_reason"] == reason).sum()),
-                             outcome="not_evaluable", level=reason, n=len(p),
-                             method=f"{reason} on or before day {study.get('evaluable_after_day', 28)}"))
-    ev = p[p["evaluable"] & p["prior_hsct"].notna() & p[OUTCOME].notna()]
-    table = np.zeros((2, 2), dtype=int)   # rows: prior SCT true/false; columns: persistent yes/no
-    for i, level in enumerate((True, False)):
-        grp = ev[ev["prior_hsct"] == level]
-        rows.append(stat_row("prior_sct", "count", len(grp), term="prior_hsct", level=str(level).lower(),
-                             n=len(ev), method=COUNT_METHOD))
-        for r in count_percent(grp[OUTCOME].astype(bool)).itertuples():
-            rows.append(stat_row("prior_sct", r.statistic, r.estimate, outcome=OUTCOME, term="prior_hsct",
-                                 level=str(level).lower(), n=r.n, method=COUNT_METHOD))
-        table[i] = [int(grp[OUTCOME].sum()), int((~grp[OUTCOME].astype(bool)).sum())]
-    for r in count_percent(ev[OUTCOME].astype(bool)).itertuples():
-        rows.append(stat_row("prior_sct", r.statistic, r.estimate, outcome=OUTCOME, level="all",
-                             n=r.n, method=COUNT_METHOD))
-    conv = study.get("conventions", "spss")
-    tests = [chi_square(table, convention=conv, correction=False).assign(statistic="chi2"),
-             chi_square(table, convention=conv, correction=True).assign(statistic="chi2_yates"),
-             fisher_exact(table, odds_ratio="sample")]
-    for t in pd.concat(tests).itertuples():
-        rows.append(stat_row("prior_sct", t.statistic, t.estimate, outcome=OUTCOME, term="prior_hsct",
-                             level="true vs false", p_value=t.p_value, n=t.n, method=t.method))
-    return stat_frame(rows)
-
-
-def _get(stats: pd.DataFrame, analysis: str, statistic: str, outcome: str = "", term: str = "",
-         level: str = "", field: str = "estimate") -> float:
-    m = ((stats["analysis"] == analysis) & (stats["statistic"] == statistic) & (stats["outcome"] == outcome)
-         & (stats["term"] == term) & (stats["level"] == level))
-    return float(stats.loc[m, field].iloc[0]) if m.any() else np.nan
-
-
-def format_prior_sct(stats: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The 2x2 as printed (groups x persistent grade 3-4 cytopenia) and a note naming the tests."""
-    rows = []
-    for level, label in (("true", "Prior SCT"), ("false", "No prior SCT"), ("all", "All evaluable")):
-        term = "" if level == "all" else "prior_hsct"
-        n = _get(stats, "prior_sct", "count", OUTCOME, term, level, field="n")
-        c = _get(stats, "prior_sct", "count", OUTCOME, term, level)
-        pct = _get(stats, "prior_sct", "percent", OUTCOME, term, level)
-        rows.append({"group": label, "n": int(n),
-                     "persistent_g34_cytopenia": f"{int(c)} ({format_number(pct, 1, strip=False)}%)",
-                     "no_persistent_cytopenia": f"{int(n - c)} ({format_number(100 - pct, 1, strip=False)}%)"})
-    note = []
-    for stat, name in (("chi2", "Pearson chi-square, no continuity correction"),
-                       ("chi2_yates", "Pearson chi-square, Yates continuity correction"),
-                       ("odds_ratio", "Fisher's exact test, two-sided")):
-        est = _get(stats, "prior_sct", stat, OUTCOME, "prior_hsct", "true vs false")
-        p = _get(stats, "prior_sct", stat, OUTCOME, "prior_hsct", "true vs false", field="p_value")
-        what = f"OR {format_number(est, 2)}" if stat == "odds_ratio" else f"X2 = {format_number(est, 3)}"
-        note.append(f"{name}: {what}, p = {format_p(p)}")
-    ev = _get(stats, "prior_sct", "count", "evaluable")
-    tot = _get(stats, "prior_sct", "count", "evaluable", field="n")
-    note.append(f"Evaluable: {int(ev)} of {int(tot)} treated (alive and relapse-free beyond day 28).")
-    return pd.DataFrame(rows), "; ".join(note[:3]) + ". " + note[3]
-
-
-# ------------------------------------------------------------------------------------ stem-cell boost
+#
 def _max_grade(crs: pd.DataFrame, ids: pd.Index, lo: pd.Series, hi: pd.Series, col: str) -> np.ndarray:
     """Per patient: highest ``col`` grade on days lo <= day < hi (0 when none listed)."""
     if crs is None or crs.empty or col not in crs.columns:
@@ -175,7 +62,7 @@ def _max_grade(crs: pd.DataFrame, ids: pd.Index, lo: pd.Series, hi: pd.Series, c
 
 def scb_patients(derived: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataFrame | None,
                  crs: pd.DataFrame | None, study: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per boosted patient: Table 1 variables + the recovery of :func:`cartcyto.scb.scb_recovery`."""
+    """One row per boosted patient: Table 1 variables + the recovery of :func:`cartcyto.derive.scb.scb_recovery`."""
     rec = scb_recovery(derived, labs, treatments, study)
     pat = derived.assign(patient_id=derived["patient_id"].astype(str)).set_index("patient_id")
     pat = pat.loc[rec["patient_id"]]
@@ -306,12 +193,12 @@ def format_scb_table1(stats: pd.DataFrame) -> pd.DataFrame:
         analysis = "scb_recovery" if kind == "recovery" else "scb_table1"
         sel = stats[(stats["analysis"] == analysis) & (stats["outcome"] == outcome)]
         if kind in ("median", "recovery"):
-            med, lo, hi = (_get(stats, analysis, s, outcome) for s in ("median", "min", "max"))
-            n = _get(stats, analysis, "median", outcome, field="n")
+            med, lo, hi = (stat_value(stats, analysis, s, outcome) for s in ("median", "min", "max"))
+            n = stat_value(stats, analysis, "median", outcome, field="n")
             value = f"{format_median_range(med, lo, hi, arg)}, n = {format_number(n, 0)}"
             out.append((section, label, value))
         elif kind == "count":
-            c, n = _get(stats, analysis, "count", outcome, level=arg), _get(stats, analysis, "count", outcome,
+            c, n = stat_value(stats, analysis, "count", outcome, level=arg), stat_value(stats, analysis, "count", outcome,
                                                                             level=arg, field="n")
             out.append((section, label, f"{format_number(c, 0)}/{format_number(n, 0)}" if c == c else ""))
         else:

@@ -1,6 +1,6 @@
 """Print the scorecard summary of every study under a results folder.
 
-Usage: ``python -m cartcyto.summary [results] [--write-expected tests/expected_scorecard.csv]``
+Usage: ``python -m cartcyto.report.summary [results] [--write-expected tests/expected_scorecard.csv]``
 
 ``--write-expected`` also writes the verdict of every item (study, item, status) to the given
 file: CI compares each run with that committed file, so a change that improves the scorecard
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cartcyto.scorecard import read_scorecard, summarise
+from cartcyto.report.scorecard import read_scorecard, summarise
 
 
 def summaries(results_dir: str | Path) -> list[str]:

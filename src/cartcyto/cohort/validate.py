@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from cartcyto.errors import CohortError
+from cartcyto.cohort.errors import CohortError
 
 # Cells meaning "no value" (after stripping blanks); everything else is a value.
 MISSING_TOKENS = ("", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "Null")

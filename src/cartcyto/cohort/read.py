@@ -1,6 +1,6 @@
 """Read a cohort folder (contract section 1) into normalised DataFrames, refusing bad input (section 5).
 
-Each table is read as text first (`cartcyto.validate.read_table_text`), so that an offending cell can
+Each table is read as text first (`cartcyto.cohort.validate.read_table_text`), so that an offending cell can
 be reported by file line and patient_id, then checked and converted column by column with vectorised
 kernels. Input files are only ever read.
 """
@@ -15,11 +15,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cartcyto.errors import CohortError
-from cartcyto.validate import (
-    RawTable, as_numpy_mask, check_no_dates, check_no_repeated_header, check_patient_ids,
-    FALSE_TOKENS, NUMBER_PATTERN, TRUE_TOKENS, check_required_columns, parse_booleans, parse_codes,
-    parse_numbers, read_table_text,
+from cartcyto.cohort.errors import CohortError
+from cartcyto.cohort.validate import (
+    FALSE_TOKENS,
+    NUMBER_PATTERN,
+    TRUE_TOKENS,
+    RawTable,
+    check_no_dates,
+    check_no_repeated_header,
+    check_patient_ids,
+    check_required_columns,
+    parse_booleans,
+    parse_codes,
+    parse_numbers,
+    read_table_text,
 )
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")

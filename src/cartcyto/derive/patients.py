@@ -6,10 +6,10 @@ order), vectorised over patients:
 1. ``patient_id``;
 2. per lineage L of the criteria set (sn, sa, st): ``L_baseline, L_new_onset, L_onset_day,
    L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day, L_t1,
-   L_t2, L_t3, L_at_risk, L_pht, L_persistent`` (see ``cartcyto.derive_episodes``);
+   L_t2, L_t3, L_at_risk, L_pht, L_persistent`` (see ``cartcyto.derive.episodes``);
 3. ``in_analysis_set, pht, persistent_cytopenia``;
 4. ``crs_max_grade, crs_group, crs_onset_day, crs_peak_day, crs_recovery_day, crs_duration_days``
-   (+ ``icans_max_grade, neurotoxicity``), see ``cartcyto.derive_crs``;
+   (+ ``icans_max_grade, neurotoxicity``), see ``cartcyto.derive.crs``;
 5. ``toci_or_steroid`` and ``<treatment>_any`` / ``<treatment>_days``;
 6. ``max_<marker>, lg_max_<marker>`` for each marker present, ``lg_ldh``;
 7. ``neutropenia_t3, anemia_t3, thrombocytopenia_t3, pre_ld_anc, pre_ld_hb, pre_ld_plt``;
@@ -30,9 +30,16 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive_crs import derive_crs, derive_markers, derive_treatments
-from cartcyto.derive_episodes import (daily_series, derive_episodes, episode_arrays, lab_summaries,
-                                      lineages, nullable_bool, to_frame_columns)
+from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
+from cartcyto.derive.episodes import (
+    daily_series,
+    derive_episodes,
+    episode_arrays,
+    lab_summaries,
+    lineages,
+    nullable_bool,
+    to_frame_columns,
+)
 
 __all__ = ["derive_patients", "derive_episodes", "derive_crs", "derive_markers",
            "derive_treatments", "analysis_set", "write_derived"]

@@ -29,8 +29,17 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive_episodes import (any_by, first_by, group_starts, last_by, name_codes,
-                                      nullable_bool, nullable_int, patient_codes, sort_key)
+from cartcyto.derive.episodes import (
+    any_by,
+    first_by,
+    group_starts,
+    last_by,
+    name_codes,
+    nullable_bool,
+    nullable_int,
+    patient_codes,
+    sort_key,
+)
 
 CRS_SUMMARY = ("crs_max_grade", "crs_onset_day", "crs_peak_day", "crs_recovery_day")
 KNOWN_MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")

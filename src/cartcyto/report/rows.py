@@ -60,3 +60,11 @@ def stat_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame
 def write_stats(df: pd.DataFrame, path: str) -> None:
     """Write statistics rows deterministically (fixed float format, no index)."""
     stat_frame(df).to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+
+
+def stat_value(stats: pd.DataFrame, analysis: str, statistic: str, outcome: str = "", term: str = "",
+               level: str = "", field: str = "estimate") -> float:
+    """The ``field`` of the statistics row with these keys (first match), or NaN when there is none."""
+    m = ((stats["analysis"] == analysis) & (stats["statistic"] == statistic) & (stats["outcome"] == outcome)
+         & (stats["term"] == term) & (stats["level"] == level))
+    return float(stats.loc[m, field].iloc[0]) if m.any() else np.nan

@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from cartcyto.records import KEY_COLUMNS, stat_frame
+from cartcyto.report.rows import KEY_COLUMNS, stat_frame
 
 PUBLISHED_COLUMNS = [
     "item", "analysis", "outcome", "term", "level", "statistic", "field", "published", "value",
