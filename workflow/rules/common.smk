@@ -25,14 +25,20 @@ validate(config, "../schemas/config.schema.yaml")
 DESIGNS_DIR = Path(workflow.basedir) / "workflow" / "designs"
 
 
-def _config_source():
-    """Where the studies (and their overrides) were written, for design error messages."""
+def _config_source(study):
+    """Where a study's entry (and its overrides) was written, for design error messages: --config,
+    else the last config file naming it (--configfile files override the Snakefile's configfile)."""
+    from snakemake.common.configfile import load_configfile
+
     if "studies" in _cli_config:
         return "--config studies=... (command line)"
-    if not workflow.configfiles:
-        return "the config"
-    path, here = Path(workflow.configfiles[-1]).resolve(), Path.cwd().resolve()
-    return path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
+    cli = list(workflow.config_settings.configfiles or [])
+    here = Path.cwd().resolve()
+    for path in [*reversed(cli), *reversed(workflow.configfiles[len(cli):])]:
+        if study in ((load_configfile(str(path)) or {}).get("studies") or {}):
+            path = Path(path).resolve()
+            return path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
+    return "the config"
 
 
 # A design that does not fit the design schema (cartcyto/schemas/) stops the run here, naming
@@ -40,7 +46,7 @@ def _config_source():
 try:
     STUDIES = {
         name: resolve_study(name, study, config["conventions"], DESIGNS_DIR,
-                            config_file=_config_source())
+                            config_file=_config_source(name))
         for name, study in config["studies"].items()
     }
 except DesignError as _err:
