@@ -357,25 +357,22 @@ def resolve_study(name: str, study: Mapping[str, Any], conventions: str, designs
                               "write one `key: value` per line", study=name)
     conv = study["conventions"] if "conventions" in study else conventions
     if conv not in CONVENTIONS:
-        raise DesignError(config_file, "conventions", f"unknown convention {conv!r}",
+        where = _dotted(entry + ("conventions",)) if "conventions" in study else "conventions"
+        raise DesignError(config_file, where, f"unknown convention {conv!r}",
                           f"use one of {', '.join(CONVENTIONS)}", study=name)
 
-    design_src = _Source(shown_design, design, ())
-    override_src = _Source(config_file, overrides, entry + ("overrides",))
     merged = deep_merge(design, overrides)
-    sources = [design_src, override_src]
+    sources = [_Source(shown_design, design, ()), _Source(config_file, overrides, entry + ("overrides",))]
     if "criteria" in merged:
-        merged["criteria"], replaced = _merge_criteria(design, overrides)
+        spec, replaced = _merge_criteria(design, overrides)
+        if replaced:   # an override naming another set: the design's own criteria no longer apply
+            sources[0] = _Source(shown_design, {k: v for k, v in design.items() if k != "criteria"}, ())
+        criteria_file = designs_dir / CRITERIA_FILE
         sets = load_criteria_sets(designs_dir, name)
-        merged["criteria"] = _criteria_set(merged["criteria"], sets, sources, name,
-                                           _shown(designs_dir / CRITERIA_FILE))
-        if replaced:   # the design's own criteria no longer apply
-            design_src = _Source(shown_design, {k: v for k, v in design.items() if k != "criteria"}, ())
-            sources = [design_src, override_src]
-        crit_name = merged["criteria"]["name"] if isinstance(merged["criteria"], Mapping) else None
-        if isinstance(crit_name, str) and crit_name in sets:
-            sources.insert(0, _Source(_shown(designs_dir / CRITERIA_FILE), sets[crit_name],
-                                      (crit_name,), ("criteria",)))
+        merged["criteria"] = _criteria_set(spec, sets, sources, name, _shown(criteria_file))
+        set_name = spec["name"] if isinstance(spec, Mapping) and "name" in spec else None
+        if isinstance(set_name, str) and set_name in sets:
+            sources.insert(0, _Source(_shown(criteria_file), sets[set_name], (set_name,), ("criteria",)))
 
     clash = [k for k in STUDY_KEYS if k in merged]
     if clash:
