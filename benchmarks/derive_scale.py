@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+DESIGNS_DIR = Path(__file__).resolve().parents[1] / "workflow" / "designs"
 TESTS = ("anc", "hb", "plt")
 # baseline median, log-sd, unit scale of each test's synthetic trajectory
 TRAJ = {"anc": (2.0, 0.8), "hb": (95.0, 0.3), "plt": (90.0, 0.9)}
@@ -139,9 +140,9 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
                  ld_start: float, ld_end: float, death: float | None) -> dict:
     """The episode fields of one patient and lineage, straight from the definitions."""
     ph = study["phases"]
-    t3_start, t3_end = ph.get("t3_start", 0), ph.get("t3_end")
+    t3_start, t3_end = ph["t3_start"], ph["t3_end"]
     days = sorted(d for d in daily if t3_end is None or d <= t3_end)
-    t2_from = ld_end if ph.get("t2_start", "ld_end") == "ld_end" else ld_start
+    t2_from = ld_end if ph["t2_start"] == "ld_end" else ld_start
     below, above = cfg["severe_below"], cfg["recovery_above"]
     phase = {"t1": [d for d in days if d < ld_start], "t2": [d for d in days if t2_from <= d <= -1],
              "t3": [d for d in days if d >= t3_start]}
@@ -161,12 +162,12 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
     if onset is not None:
         start = onset if nadir_day is None else max(onset, nadir_day)
         window = study["criteria"]["transfusion_free_window"]
-        k = cfg.get("recovery_consecutive", 1)
+        k = cfg["recovery_consecutive"]
 
         def ok(m):
             if daily[m] <= above:
                 return False
-            return not (cfg.get("transfusion") and any(m - window <= t <= m for t in tx_days))
+            return not (cfg["transfusion"] and any(m - window <= t <= m for t in tx_days))
 
         for i, d in enumerate(days):
             if d > start and i + k <= len(days) and all(ok(days[i + j]) for j in range(k)):
@@ -179,10 +180,10 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
             censor = days[-1] if death is None else min(days[-1], death)
             censor = max(censor, onset)
             duration = censor - onset
-    pht_day = study.get("pht_day", 28)
+    pht_day = study["pht_day"]
     pht = onset is not None and onset <= pht_day and (
         recovery > pht_day if recovered else censor >= pht_day)
-    after = study.get("persistent_after_day", pht_day)
+    after = study["persistent_after_day"]
     r.update(baseline=baseline, new_onset=new_onset, onset_day=onset, nadir_day=nadir_day,
              nadir_value=nadir_value, recovery_day=recovery, recovered=recovered,
              duration_days=duration, censor_day=censor, at_risk=not baseline and bool(phase["t3"]),
@@ -209,7 +210,7 @@ def loop_episodes(cohort, study: dict) -> pd.DataFrame:
         death = None if death is None or pd.isna(death) else death
         for name, cfg in lins.items():
             daily = g[g["test"] == cfg["test"]].groupby("day")["value"].min().to_dict()
-            tx = t.loc[t["treatment"] == cfg.get("transfusion"), "day"].tolist()
+            tx = t.loc[t["treatment"] == cfg["transfusion"], "day"].tolist()
             rec = loop_lineage(daily, tx, cfg, study, ld_start, ld_end, death)
             rows.append({"patient_id": pid, "lineage": name, "test": cfg["test"], **rec})
     return pd.DataFrame(rows)
@@ -259,7 +260,7 @@ def main(argv=None) -> int:
         if child.exitcode != 0:
             raise SystemExit("generating the synthetic cohort failed")
         print(f"generated + wrote Parquet in {time.perf_counter() - t0:.1f} s (child process)")
-        study = resolve_study("bench", {"cohort": str(folder), "design": args.design})
+        study = resolve_study("bench", {"cohort": str(folder), "design": args.design}, "spss", DESIGNS_DIR)
         read_cohort = None
         if not args.no_ingest:
             try:

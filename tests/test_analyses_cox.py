@@ -15,6 +15,7 @@ from cartcyto.figures.forest import forest
 from cartcyto.figures.style import savefig
 from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import survival
+from design_fixtures import designs_folder, resolve_study
 
 # 24 patients: P20-P23 are not new-onset SN (P20, P21) or not in the analysis set (P22, P23).
 DUR = [5, 8, 12, 3, 20, 7, 9, 15, 4, 11, 6, 14, 10, 2, 18, 13, 8, 5, 16, 9, 30, 1, 2, 3]
@@ -51,9 +52,9 @@ pytestmark = pytest.mark.filterwarnings(  # ST has no new-onset patient in this 
     r"ignore:cox_ph\(\['lg_max_ferritin'\]\):RuntimeWarning")
 
 STUDY = {"conventions": "spss",
-         "cox": {"ties": None, "covariates": {"sn": ["lg_max_ddimer", "crs_peak_day",
-                                                     "toci_or_steroid"],
-                                              "sa": ["lg_max_il10"], "st": ["lg_max_ferritin"]}}}
+         "cox": {"ties": None, "stepwise": False,
+                 "covariates": {"sn": ["lg_max_ddimer", "crs_peak_day", "toci_or_steroid"],
+                                "sa": ["lg_max_il10"], "st": ["lg_max_ferritin"]}}}
 
 
 def test_sn_model_uses_new_onset_complete_cases_and_equals_cox_ph():
@@ -123,18 +124,25 @@ def test_sa_all_new_onset_in_set_and_st_without_patients():
     assert "not estimable" in st["method"].iloc[0]
 
 
-def test_default_covariates_and_missing_column_message():
-    opts = cox.cox_options({"conventions": "spss", "cox": {"ties": None}})
-    assert opts["covariates"] == cox.DEFAULT_COVARIATES and opts["ties"] == "breslow"
+def test_default_covariates_and_missing_column_message(tmp_path):
+    # a design that runs cox without a cox section gets the schema's defaults: Fig 5's sets
+    folder = designs_folder(tmp_path, bare={"criteria": "cibmtr", "analyses": ["cox"]})
+    study = resolve_study("b", {"cohort": "x", "design": "bare"}, "spss", folder)
+    opts = cox.cox_options(study)
+    assert opts["covariates"] == {"sn": ["lg_max_ddimer", "crs_peak_day", "bm_blasts_pct",
+                                         "toci_or_steroid"],
+                                  "sa": ["lg_max_il10", "crs_recovery_day"], "st": ["lg_max_ferritin"]}
+    assert opts["ties"] == "breslow" and opts["stepwise"] is False
     with pytest.raises(ValueError, match="bm_blasts_pct"):
-        cox.cox_recovery(derived(), {"conventions": "spss", "cox": {}})
+        cox.cox_recovery(derived(), study)
 
 
 def test_stepwise_selection_reports_univariate_and_final_rows():
-    study = {**STUDY, "cox": {**STUDY["cox"], "stepwise": True, "stepwise_screen_p": 1.0,
-                              "stepwise_candidates": {"sn": ["lg_max_ddimer", "crs_peak_day",
-                                                             "toci_or_steroid"],
-                                                      "sa": ["lg_max_il10"], "st": []}}}
+    # removal / re-entry p are the schema's defaults (SPSS 0.10 / 0.05), asserted below
+    study = resolve_study("w", {"cohort": "x", "design": "wang2021", "overrides": {"cox": {
+        "stepwise": True, "stepwise_screen_p": 1.0,
+        "stepwise_candidates": {"sn": ["lg_max_ddimer", "crs_peak_day", "toci_or_steroid"],
+                                "sa": ["lg_max_il10"], "st": []}}}})
     out = cox.cox_recovery(derived(), study)
     uni = out[(out["analysis"] == "cox_recovery_univariate")
               & (out["outcome"] == "sn_duration_days")]

@@ -11,6 +11,7 @@ import pytest
 from cartcyto.analyses import logistic
 from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import regression
+from design_fixtures import designs_folder, resolve_study
 
 nan = np.nan
 # R: onset, recov, grade, pht below (the first 22 patients; P22, P23 are outside the analysis set)
@@ -70,13 +71,16 @@ def test_against_r_glm():
     np.testing.assert_allclose(out["p_value"], r_values[9:12], rtol=1e-6)
 
 
-def test_covariates_from_study_and_defaults():
+def test_covariates_from_study_and_defaults(tmp_path):
     out = logistic.logistic_pht(derived(), {"conventions": "spss",
                                             "logistic_pht": {"covariates": ["crs_max_grade"]}})
     assert out["term"].tolist() == ["crs_max_grade"]
     assert out["n"].tolist() == [22.0]                  # no missing grade: nobody dropped
     assert "0 patient(s) with a missing value dropped" in out["method"].iloc[0]
-    assert logistic.pht_covariates({}) == logistic.DEFAULT_COVARIATES
+    # a design that runs logistic without a logistic_pht section gets the schema's default
+    folder = designs_folder(tmp_path, bare={"criteria": "cibmtr", "analyses": ["logistic"]})
+    bare = resolve_study("b", {"cohort": "x", "design": "bare"}, "spss", folder)
+    assert logistic.pht_covariates(bare) == ["crs_onset_day", "crs_recovery_day", "crs_max_grade"]
     with pytest.raises(ValueError, match="crs_peak_day"):
         logistic.logistic_pht(derived(), {"logistic_pht": {"covariates": ["crs_peak_day"]}})
 

@@ -3,8 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.design import DESIGNS_DIR, load_yaml
+from cartcyto.design import load_yaml
 from cartcyto.derive.ctcae import CTCAE5_GRADES, ctcae_grade, grade_labs, is_grade3_4
+from design_fixtures import DESIGNS_DIR
 
 EPS = 1e-9
 

@@ -1,5 +1,5 @@
 """The definitions page is drawn from the resolved config, so changing a threshold changes it."""
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.report.definitions import definitions_html, definitions_table
 
 

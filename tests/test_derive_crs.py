@@ -7,7 +7,7 @@ import types
 import numpy as np
 import pandas as pd
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})

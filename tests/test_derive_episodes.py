@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.derive.episodes import derive_episodes
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})

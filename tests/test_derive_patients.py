@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.derive.patients import derive_episodes, derive_patients, write_derived
 
 WANG = resolve_study("w", {"cohort": "x", "design": "wang2021"})

@@ -15,7 +15,8 @@ STUDY = {
     "criteria": {"grades": CTCAE5_GRADES, "lineages": {
         "sn": {"test": "anc", "severe_below": 1.0}, "sa": {"test": "hb", "severe_below": 80},
         "st": {"test": "plt", "severe_below": 50}}},
-    "scb": {"anc_above": 1.0, "anc_consecutive": 3, "gcsf_free_window": 7, "transfusion_free_days": 28},
+    "scb": {"anc_above": 1.0, "anc_consecutive": 3, "gcsf_free_window": 7, "transfusion_free_days": 28,
+            "pre_scb_window_days": 28},
 }
 
 

@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.derive.patients import derive_patients
 import pytest
 

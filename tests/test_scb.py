@@ -11,7 +11,8 @@ CRITERIA = {"lineages": {
     "st": {"test": "plt", "severe_below": 50},
 }}
 STUDY = {"criteria": CRITERIA, "scb": {"anc_above": 1.0, "anc_consecutive": 3,
-                                       "gcsf_free_window": 7, "transfusion_free_days": 28}}
+                                       "gcsf_free_window": 7, "transfusion_free_days": 28,
+                                       "pre_scb_window_days": 28}}
 SCB = 100
 
 

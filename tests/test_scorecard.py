@@ -295,7 +295,7 @@ def test_mullanfiroze_published_keys_exist_in_the_analysis_rows():
     bundled synthetic cohort (a key drift shows up here, not as silent not_reproducible)."""
     from cartcyto.analyses import prior_sct as mf
     from cartcyto.analyses import scb as scb_family
-    from cartcyto.design import resolve_study
+    from design_fixtures import resolve_study
     from cartcyto.derive.patients import derive_patients
     from cartcyto.cohort.read import read_cohort
 

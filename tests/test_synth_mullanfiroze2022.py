@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.synth.mullanfiroze2022 import write_mullanfiroze2022
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mullanfiroze2022"

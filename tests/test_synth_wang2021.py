@@ -71,7 +71,7 @@ def test_readme_says_synthetic():
 @pytest.fixture(scope="module")
 def derived() -> pd.DataFrame:
     try:
-        from cartcyto.design import resolve_study
+        from design_fixtures import resolve_study
         from cartcyto.derive.patients import derive_patients
         from cartcyto.cohort.read import read_cohort
     except ImportError as exc:  # pragma: no cover - only while the pipeline is being written

@@ -9,7 +9,7 @@ from snakemake.utils import validate
 # (`make run` and environment.yml install it with `pip install -e .`).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from cartcyto.design import resolve_study  # noqa: E402
+from cartcyto.design import DesignError, resolve_study  # noqa: E402
 from cartcyto.cohort.errors import CohortError  # noqa: E402
 from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
 
@@ -21,11 +21,37 @@ if "studies" in _cli_config:
 
 validate(config, "../schemas/config.schema.yaml")
 
-CONVENTIONS = config.get("conventions", "spss")
-STUDIES = {
-    name: resolve_study(name, study, CONVENTIONS)
-    for name, study in config["studies"].items()
-}
+# The designs folder is the workflow's; the library never guesses it.
+DESIGNS_DIR = Path(workflow.basedir) / "workflow" / "designs"
+
+
+def _config_source(study):
+    """Where a study's entry (and its overrides) was written, for design error messages: --config,
+    else the last config file naming it (--configfile files override the Snakefile's configfile)."""
+    from snakemake.common.configfile import load_configfile
+
+    if "studies" in _cli_config:
+        return "--config studies=... (command line)"
+    cli = list(workflow.config_settings.configfiles or [])
+    here = Path.cwd().resolve()
+    for path in [*reversed(cli), *reversed(workflow.configfiles[len(cli):])]:
+        if study in ((load_configfile(str(path)) or {}).get("studies") or {}):
+            path = Path(path).resolve()
+            return path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
+    return "the config"
+
+
+# A design that does not fit the design schema (cartcyto/schemas/) stops the run here, naming
+# the file and the key, with no traceback.
+try:
+    STUDIES = {
+        name: resolve_study(name, study, config["conventions"], DESIGNS_DIR,
+                            config_file=_config_source(name))
+        for name, study in config["studies"].items()
+    }
+except DesignError as _err:
+    sys.stderr.write(f"\n{_err.message()}\n\n")
+    sys.exit(1)
 
 # Bad input stops the run here, before any job, with one message and no traceback.
 for _name, _study in STUDIES.items():
@@ -56,7 +82,7 @@ def cohort_inputs(wildcards):
 
 
 def families(study):
-    return [f for f in STUDIES[study].get("analyses", []) if f in ANALYSES]
+    return list(STUDIES[study]["analyses"])
 
 
 def stats_parts(wildcards):

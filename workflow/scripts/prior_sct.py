@@ -23,7 +23,7 @@ def main(snakemake):
     table, note = format_prior_sct(stats)
     write_table(table, Path(out.table).with_suffix(""),
                 title="Persistent CTCAE grade 3-4 cytopenia (after day "
-                      f"{study.get('persistent_after_day', 28)}) by prior SCT, evaluable patients",
+                      f"{study['persistent_after_day']}) by prior SCT, evaluable patients",
                 note=note)
     log.info("prior_sct: %d statistics rows; %s", len(stats), note)
 

@@ -3,7 +3,7 @@
 For each lineage L (sn, sa, st): time ``L_duration_days``, event ``L_recovered``, among the
 analysis-set patients with a new-onset episode (``L_new_onset`` true) and every covariate present
 (complete cases; the number dropped is stated in ``method``). Covariates come from
-``study["cox"]["covariates"][L]`` (the published sets by default); ties from
+``study["cox"]["covariates"][L]`` (the published sets by default, in the design schema); ties from
 ``study["cox"]["ties"]`` or, when null, the convention (spss: Breslow, r: Efron).
 
 Rows (analysis ``cox_recovery``): outcome ``L_duration_days``, term = covariate, statistic "HR",
@@ -12,7 +12,7 @@ estimate, Wald 95% CI, Wald p, n = patients in the model; ``method`` is the one 
 patients.
 
 Optional (``study["cox"]["stepwise"]``, off by default): SPSS "Backward: LR" selection. Every
-candidate (``study["cox"]["stepwise_candidates"][L]`` or :data:`CANDIDATES`) is first fitted
+candidate (``study["cox"]["stepwise_candidates"][L]``, or :data:`CANDIDATES` when null) is first fitted
 alone (rows ``cox_recovery_univariate``); those with p < ``stepwise_screen_p`` (default 0.05)
 form the block of :func:`cartcyto.stats.survival.backward_lr_cox` (listwise complete cases,
 likelihood-ratio removal p > ``stepwise_p_remove``, SPSS default 0.10; score-test re-entry
@@ -33,11 +33,6 @@ from cartcyto.vocabulary import CRS_TIMES, LABELS, LINEAGES
 
 ANALYSIS = "cox_recovery"
 UNIVARIATE_ANALYSIS = "cox_recovery_univariate"
-DEFAULT_COVARIATES = {
-    "sn": ["lg_max_ddimer", "crs_peak_day", "bm_blasts_pct", "toci_or_steroid"],
-    "sa": ["lg_max_il10", "crs_recovery_day"],
-    "st": ["lg_max_ferritin"],
-}
 CANDIDATES = (*CRS_TIMES, "crs_max_grade", "toci_or_steroid", "bm_blasts_pct", "lg_ldh")
 """Default stepwise candidates (plus every ``lg_max_<marker>`` present)."""
 ITEM = {"sn": "Recovery of severe neutropenia", "sa": "Recovery of severe anemia",
@@ -45,18 +40,15 @@ ITEM = {"sn": "Recovery of severe neutropenia", "sa": "Recovery of severe anemia
 
 
 def cox_options(study: Mapping) -> dict:
-    """The study's Cox settings with defaults filled in; ``ties`` resolved from the convention."""
-    cox = dict(study.get("cox") or {})
-    ties = cox.get("ties") or survival.ties_for(study["conventions"])
-    return {
-        "ties": ties,
-        "covariates": {**DEFAULT_COVARIATES, **(cox.get("covariates") or {})},
-        "stepwise": bool(cox.get("stepwise", False)),
-        "p_remove": float(cox.get("stepwise_p_remove", 0.10)),
-        "p_enter": float(cox.get("stepwise_p_enter", 0.05)),
-        "p_screen": float(cox.get("stepwise_screen_p", 0.05)),
-        "candidates": cox.get("stepwise_candidates") or {},
-    }
+    """The study's Cox settings (defaults come from the design schema); ``ties`` resolved from
+    the convention when null; the selection thresholds only when ``stepwise`` is on."""
+    cox = study["cox"]
+    opts = {"ties": cox["ties"] or survival.ties_for(study["conventions"]),
+            "covariates": cox["covariates"], "stepwise": bool(cox["stepwise"])}
+    if opts["stepwise"]:
+        opts.update(p_remove=float(cox["stepwise_p_remove"]), p_enter=float(cox["stepwise_p_enter"]),
+                    p_screen=float(cox["stepwise_screen_p"]), candidates=cox["stepwise_candidates"])
+    return opts
 
 
 def new_onset_frame(patients: pd.DataFrame, lineage: str) -> pd.DataFrame:
@@ -109,7 +101,7 @@ def stepwise_lineage(patients: pd.DataFrame, lineage: str, opts: Mapping) -> pd.
     """Univariate screen + SPSS "Backward: LR" selection for one lineage (rows of both)."""
     cohort = new_onset_frame(patients, lineage)
     given = opts["candidates"]
-    pool = given[lineage] if lineage in given else [*CANDIDATES, *marker_terms(cohort)]
+    pool = given[lineage] if given[lineage] is not None else [*CANDIDATES, *marker_terms(cohort)]
     pool = [c for c in pool if c in cohort.columns]
     if cohort.empty or not pool:
         return stat_frame([])
@@ -139,7 +131,7 @@ def cox_recovery(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     for lineage in LINEAGES:
         if opts["stepwise"]:
             parts.append(stepwise_lineage(patients, lineage, opts))
-        elif opts["covariates"].get(lineage):
+        elif opts["covariates"][lineage]:
             parts.append(fit_lineage(patients, lineage, opts["covariates"][lineage],
                                      ties=opts["ties"]))
     return stat_frame(pd.concat(parts, ignore_index=True)) if parts else stat_frame([])

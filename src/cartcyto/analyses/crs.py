@@ -172,7 +172,7 @@ def values_at_days(labs: pd.DataFrame, test: str, days) -> pd.DataFrame:
 
 def kinetics_by_crs(patients: pd.DataFrame, labs: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     convention = study["conventions"]
-    days = [int(d) for d in study.get("kinetics_days", [])]
+    days = [int(d) for d in study["kinetics_days"]]
     df = analysis_set(patients)
     group = _crs_group(df)
     group.index = df["patient_id"].astype(str)

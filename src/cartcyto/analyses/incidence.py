@@ -57,7 +57,7 @@ def _pct(count: float, n: float) -> float:
 def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     """Counts and percents severe per phase, and the pairwise phase chi-square tests."""
     convention = study["conventions"]
-    adjust = bool(study.get("bonferroni", True))
+    adjust = bool(study["bonferroni"])
     df = analysis_set(patients)
     n = len(df)
     rows = []
@@ -185,8 +185,8 @@ def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
     Returns ``(stats, curve)``; ``curve`` has columns outcome, day, cumulative_incidence (percent),
     n_at_risk, method.
     """
-    start, end = (int(d) for d in study.get("cumulative_incidence_days", [0, 30]))
-    t3_start = int(study.get("phases", {}).get("t3_start", 0) or 0)
+    start, end = (int(d) for d in study["cumulative_incidence_days"])
+    t3_start = int(study["phases"]["t3_start"])
     df = analysis_set(patients)
     ids = df["patient_id"].astype(str)
     specs = {}

@@ -23,13 +23,12 @@ from cartcyto.stats import regression
 
 ANALYSIS = "logistic_pht"
 OUTCOME = "pht"
-DEFAULT_COVARIATES = ["crs_onset_day", "crs_recovery_day", "crs_max_grade"]
 INTERCEPT_NAMES = {"const", "intercept", "(intercept)"}
 
 
 def pht_covariates(study: Mapping) -> list[str]:
-    """``study["logistic_pht"]["covariates"]`` or the published set."""
-    return list((study.get("logistic_pht") or {}).get("covariates") or DEFAULT_COVARIATES)
+    """``study["logistic_pht"]["covariates"]`` (the published set by default, in the design schema)."""
+    return list(study["logistic_pht"]["covariates"])
 
 
 def model_frame(patients: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, dict]:

@@ -44,7 +44,7 @@ def _bool(s: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------------------ prior SCT
 def evaluability(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
     """``evaluable`` and ``not_evaluable_reason`` (``death`` / ``relapse`` on or before the day)."""
-    day = int(study.get("evaluable_after_day", 28))
+    day = int(study["evaluable_after_day"])
     death = (_num(patients, "death_day") <= day).to_numpy()
     relapse = (_num(patients, "relapse_day") <= day).to_numpy()
     reason = np.where(death, "death", np.where(relapse, "relapse", ""))
@@ -58,12 +58,12 @@ def persistent_grade3_4(labs: pd.DataFrame, patient_ids: Any, study: Mapping[str
     An independent check of ``derived/patients.csv``'s ``persistent_cytopenia`` (the derivation
     uses the criteria set's ``severe_below`` thresholds; this uses the CTCAE grades).
     """
-    after = int(study.get("persistent_after_day", study.get("pht_day", 28)))
+    after = int(study["persistent_after_day"])
     late = labs[pd.to_numeric(labs["day"]) > after]
     tests = {lin["test"] for lin in study["criteria"]["lineages"].values()}
     late = late[late["test"].astype(str).str.lower().isin(tests)]
     sev = is_grade3_4(late["test"].to_numpy(dtype=object), late["value"],
-                      bounds=study["criteria"].get("grades"))
+                      bounds=study["criteria"]["grades"])
     hit = set(late.loc[sev, "patient_id"].astype(str))
     ids = pd.Index(pd.Series(patient_ids).astype(str))
     return pd.Series(ids.isin(hit), index=ids, name=OUTCOME)
@@ -81,11 +81,11 @@ def prior_sct_stats(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataF
     """Statistics rows of analysis ``prior_sct`` (see module docstring)."""
     p = prior_sct_patients(derived, study)
     rows = [stat_row("prior_sct", "count", int(p["evaluable"].sum()), outcome="evaluable",
-                     n=len(p), method=f"alive and relapse-free beyond day {study.get('evaluable_after_day', 28)}")]
+                     n=len(p), method=f"alive and relapse-free beyond day {study['evaluable_after_day']}")]
     for reason in ("death", "relapse"):
         rows.append(stat_row("prior_sct", "count", int((p["not_evaluable_reason"] == reason).sum()),
                              outcome="not_evaluable", level=reason, n=len(p),
-                             method=f"{reason} on or before day {study.get('evaluable_after_day', 28)}"))
+                             method=f"{reason} on or before day {study['evaluable_after_day']}"))
     ev = p[p["evaluable"] & p["prior_hsct"].notna() & p[OUTCOME].notna()]
     table = np.zeros((2, 2), dtype=int)   # rows: prior SCT true/false; columns: persistent yes/no
     for i, level in enumerate((True, False)):
@@ -99,7 +99,7 @@ def prior_sct_stats(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataF
     for r in count_percent(ev[OUTCOME].astype(bool)).itertuples():
         rows.append(stat_row("prior_sct", r.statistic, r.estimate, outcome=OUTCOME, level="all",
                              n=r.n, method=COUNT_METHOD))
-    conv = study.get("conventions", "spss")
+    conv = study["conventions"]
     tests = [chi_square(table, convention=conv, correction=False).assign(statistic="chi2"),
              chi_square(table, convention=conv, correction=True).assign(statistic="chi2_yates"),
              fisher_exact(table, odds_ratio="sample")]

@@ -82,7 +82,7 @@ def scb_patients(derived: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataF
     for kind in ("crs", "icans"):
         out[f"{kind}_max_grade_before_scb"] = _max_grade(crs, ids, zero, scb, f"{kind}_grade")
         out[f"{kind}_max_grade_after_scb"] = _max_grade(crs, ids, scb + 1, inf, f"{kind}_grade")
-    bounds = study["criteria"].get("grades")
+    bounds = study["criteria"]["grades"]
     pre = [ctcae_grade(t, _num(pat, f"pre_ld_{t}"), bounds=bounds) for t in ("anc", "hb", "plt")]
     avail = np.all([~g.isna() for g in pre], axis=0)
     pan = np.all([(g >= 1).fillna(False) for g in pre], axis=0)

@@ -2,5 +2,6 @@
 
 ``read`` reads, normalises and validates a cohort folder; ``validate`` holds the checks; ``errors`` the
 only exception bad input gets (:class:`~cartcyto.cohort.errors.CohortError`).
-May import: ``cartcyto.vocabulary``. Nothing downstream.
+May import: ``cartcyto.vocabulary`` and ``cartcyto.design`` (the design's schema defaults). Nothing
+downstream.
 """

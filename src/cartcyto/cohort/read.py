@@ -30,6 +30,7 @@ from cartcyto.cohort.validate import (
     parse_numbers,
     read_table_text,
 )
+from cartcyto.design import schema_defaults
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
 REQUIRED_TABLES = ("patients", "labs")
@@ -125,8 +126,9 @@ def cohort_files(folder) -> list[str]:
 def read_cohort(folder, study: dict | None = None) -> Cohort:
     """Read, check and normalise a cohort folder; raise `CohortError` on any contract violation.
 
-    ``study`` is the resolved study dict; ``study["lymphodepletion"]`` gives the ``start_day`` and
-    ``end_day`` used where patients have no ld_start_day / ld_end_day (default -4 and -2).
+    ``study`` is the resolved study; ``study["lymphodepletion"]`` gives the ``start_day`` and
+    ``end_day`` used where patients have no ld_start_day / ld_end_day (without a study, the design
+    schema's defaults, -4 and -2).
     """
     if not os.path.isdir(str(folder)):
         raise CohortError(str(folder), None, "the cohort folder does not exist",
@@ -137,9 +139,8 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
             raise CohortError(os.path.join(str(folder), f"{table}.csv"), None, f"the required table '{table}' "
                               "is missing", f"add {table}.csv (or {table}.parquet) with at least the columns "
                               f"{', '.join(REQUIRED_COLUMNS[table])}")
-    ld = (study or {}).get("lymphodepletion") or {}
-    ld_start, ld_end = (-4 if ld.get("start_day") is None else ld["start_day"],
-                        -2 if ld.get("end_day") is None else ld["end_day"])
+    ld = (schema_defaults() if study is None else study)["lymphodepletion"]
+    ld_start, ld_end = ld["start_day"], ld["end_day"]
     patients = normalise_patients(_read(paths["patients"], "patients"), ld_start, ld_end)
     known_ids = pa.array(patients["patient_id"].tolist(), pa.string())
     frames, unknown = {"patients": patients}, {}

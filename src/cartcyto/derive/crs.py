@@ -129,7 +129,7 @@ def derive_crs(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
         arr = {c: (_num(pts[c]) if c in pts.columns else np.full(n, np.nan)) for c in CRS_SUMMARY}
     cols: dict[str, Any] = {
         "crs_max_grade": nullable_int(arr["crs_max_grade"]),
-        "crs_group": crs_group(arr["crs_max_grade"], study.get("crs_groups", {})).array,
+        "crs_group": crs_group(arr["crs_max_grade"], study["crs_groups"]).array,
         "crs_onset_day": nullable_int(arr["crs_onset_day"]),
         "crs_peak_day": nullable_int(arr["crs_peak_day"]),
         "crs_recovery_day": nullable_int(arr["crs_recovery_day"]),
@@ -156,7 +156,7 @@ def derive_markers(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     cols: dict[str, Any] = {}
     mk = _table(cohort, "markers")
     if mk is not None:
-        lo, hi = study.get("marker_window", [0, 28])
+        lo, hi = study["marker_window"]
         p = patient_codes(_ids(cohort), mk["patient_id"])
         d, v = _num(mk["day"]), _num(mk["value"])
         code, uniq = name_codes(mk["marker"], marker_column)
@@ -198,7 +198,7 @@ def derive_treatments(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
             cols[f"{t}_any"] = nullable_bool(np.zeros(n, bool), miss)
             cols[f"{t}_days"] = nullable_int(np.full(n, np.nan))
         return pd.DataFrame(cols)
-    t3_start = study.get("phases", {}).get("t3_start", 0)
+    t3_start = study["phases"]["t3_start"]
     p = patient_codes(_ids(cohort), tr["patient_id"])
     d = _num(tr["day"])
     code, raw = name_codes(tr["treatment"])

@@ -110,10 +110,10 @@ def grade_labs(labs: pd.DataFrame, study: Mapping[str, Any] | None = None,
                patients: pd.DataFrame | None = None) -> pd.DataFrame:
     """``labs`` (patient_id, day, test, value) with a ``ctcae_grade`` column added.
 
-    Bounds are ``study["criteria"]["grades"]`` (default CTCAE v5.0). ``patients`` (with ``sex``)
+    Bounds are ``study["criteria"]["grades"]`` (CTCAE v5.0 without a study). ``patients`` (with ``sex``)
     is only needed for sex-specific bounds.
     """
-    bounds = (study or {}).get("criteria", {}).get("grades") or CTCAE5_GRADES
+    bounds = CTCAE5_GRADES if study is None else study["criteria"]["grades"]
     sex = None
     if patients is not None and "sex" in patients.columns:
         sex = labs["patient_id"].astype(str).map(

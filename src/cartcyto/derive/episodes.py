@@ -199,7 +199,7 @@ def daily_series(labs: pd.DataFrame, ids: pd.Index, tests) -> dict[str, tuple]:
 def patient_context(cohort, study: Mapping[str, Any]) -> dict[str, np.ndarray]:
     pts = cohort.patients
     n = len(pts)
-    ld = study.get("lymphodepletion", {})
+    ld = study["lymphodepletion"]
 
     def col(name, default=np.nan):
         if name in pts.columns:
@@ -207,8 +207,8 @@ def patient_context(cohort, study: Mapping[str, Any]) -> dict[str, np.ndarray]:
             return np.where(np.isnan(x), default, x)
         return np.full(n, default, dtype=float)
 
-    return {"ld_start": col("ld_start_day", ld.get("start_day", np.nan)),
-            "ld_end": col("ld_end_day", ld.get("end_day", np.nan)),
+    return {"ld_start": col("ld_start_day", ld["start_day"]),
+            "ld_end": col("ld_end_day", ld["end_day"]),
             "death": col("death_day")}
 
 
@@ -234,13 +234,13 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
     bool for flags; ``t1/t2/t3/recovered`` come with a ``<field>_missing`` mask)."""
     p, d, v = series
     phases = study["phases"]
-    t3_start, t3_end = phases.get("t3_start", 0), phases.get("t3_end")
+    t3_start, t3_end = phases["t3_start"], phases["t3_end"]
     if t3_end is not None:
         keep = d <= t3_end
         p, d, v = p[keep], d[keep], v[keep]
-    if phases.get("t2_start", "ld_end") not in ("ld_end", "ld_start"):
-        raise ValueError(f"phases.t2_start must be 'ld_end' or 'ld_start', got {phases.get('t2_start')!r}")
-    t2_from = ctx["ld_end"] if phases.get("t2_start", "ld_end") == "ld_end" else ctx["ld_start"]
+    if phases["t2_start"] not in ("ld_end", "ld_start"):
+        raise ValueError(f"phases.t2_start must be 'ld_end' or 'ld_start', got {phases['t2_start']!r}")
+    t2_from = ctx["ld_end"] if phases["t2_start"] == "ld_end" else ctx["ld_start"]
     in1 = d < ctx["ld_start"][p]
     in2 = (d >= t2_from[p]) & (d <= -1)
     in3 = d >= t3_start
@@ -268,12 +268,12 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
 
     # recovery: first run of k qualifying measurement days strictly after the nadir and the onset
     ok = v > cfg["recovery_above"]
-    product = cfg.get("transfusion")
+    product = cfg["transfusion"]
     if product:
         ev_p, ev_d = transf.get(product, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         ok &= ~event_within(p, d, ev_p, ev_d, int(study["criteria"]["transfusion_free_window"]))
     run = ok.copy()
-    for j in range(1, int(cfg.get("recovery_consecutive", 1))):
+    for j in range(1, int(cfg["recovery_consecutive"])):
         nxt = np.zeros(ok.size, dtype=bool)
         nxt[:-j] = ok[j:] & (p[j:] == p[:-j])
         run &= nxt
@@ -286,10 +286,10 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
     censor = np.fmax(np.fmin(last_day, ctx["death"]), onset)
     censor = np.where(episode & ~recovered, censor, np.nan)
     duration = np.where(recovered, recovery, censor) - onset
-    pht_day = study.get("pht_day", 28)
+    pht_day = study["pht_day"]
     with np.errstate(invalid="ignore"):
         pht = episode & (onset <= pht_day) & np.where(recovered, recovery > pht_day, censor >= pht_day)
-    after = study.get("persistent_after_day", pht_day)
+    after = study["persistent_after_day"]
     out.update(baseline=baseline, new_onset=new_onset, at_risk=~baseline & has3, onset_day=onset,
                nadir_day=nadir_day, nadir_value=nadir_value, recovery_day=recovery,
                recovered=recovered, recovered_missing=~episode, duration_days=duration,
@@ -354,21 +354,21 @@ def lab_summaries(cohort, study: Mapping[str, Any], series: Mapping[str, tuple])
     pts = cohort.patients
     n = len(pts)
     ctx = patient_context(cohort, study)
-    cyt = study["criteria"].get("cytopenia", {})
-    t3_start, t3_end = study["phases"].get("t3_start", 0), study["phases"].get("t3_end")
+    cyt = study["criteria"]["cytopenia"]
+    t3_start, t3_end = study["phases"]["t3_start"], study["phases"]["t3_end"]
     sex = pts["sex"].astype("string").str.upper().to_numpy(dtype=object, na_value=None) \
         if "sex" in pts.columns else np.full(n, None, dtype=object)
-    hb_cut = np.where(sex == "M", cyt.get("hb_male", np.nan),
-                      np.where(sex == "F", cyt.get("hb_female", np.nan), np.nan)).astype(float)
-    cut = {"anc": np.full(n, float(cyt.get("anc", np.nan))), "hb": hb_cut,
-           "plt": np.full(n, float(cyt.get("plt", np.nan)))}
+    hb_cut = np.where(sex == "M", cyt["hb_male"],
+                      np.where(sex == "F", cyt["hb_female"], np.nan)).astype(float)
+    cut = {"anc": np.full(n, float(cyt["anc"])), "hb": hb_cut,
+           "plt": np.full(n, float(cyt["plt"]))}
     cols: dict[str, Any] = {}
     for test, name in ANY_GRADE.items():
         p, d, v = series.get(test, (np.zeros(0, np.int64),) * 2 + (np.zeros(0),))
         in3 = (d >= t3_start) & ((d <= t3_end) if t3_end is not None else True)
         below = any_by(p, in3 & (v < cut[test][p]), n)
         cols[name] = nullable_bool(below, ~any_by(p, in3, n) | np.isnan(cut[test]))
-    pre = study.get("pre_ld_labs", "last_before_ld")
+    pre = study["pre_ld_labs"]
     if pre != "last_before_ld":
         raise ValueError(f"pre_ld_labs: only 'last_before_ld' is implemented, got {pre!r}")
     for test in PRE_LD_TESTS:

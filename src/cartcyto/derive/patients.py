@@ -48,9 +48,9 @@ __all__ = ["derive_patients", "derive_episodes", "derive_crs", "derive_markers",
 def analysis_set(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.arrays.BooleanArray:
     """``response_d28`` in ``study["analysis_set"]["response_d28"]``; a missing response is
     included or excluded by ``study["analysis_set"]["missing_response"]``."""
-    rule = study.get("analysis_set", {})
-    allowed = {str(x) for x in rule.get("response_d28", [])}
-    missing_rule = rule.get("missing_response", "include")
+    rule = study["analysis_set"]
+    allowed = {str(x) for x in rule["response_d28"]}
+    missing_rule = rule["missing_response"]
     if missing_rule not in ("include", "exclude"):
         raise ValueError(f"analysis_set.missing_response must be include or exclude, got {missing_rule!r}")
     n = len(patients)

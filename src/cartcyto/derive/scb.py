@@ -52,7 +52,6 @@ import pandas as pd
 _SHIFT = 1 << 20        # day offset so that keys stay positive for negative days
 _SPAN = 1 << 22         # > any day range; key = code * _SPAN + day + _SHIFT
 PRODUCTS = {"rbc": "prbc", "plt": "platelets"}
-PRE_SCB_WINDOW_DAYS = 28
 RECOVERY_COLUMNS = [
     "patient_id", "scb_day", "followup_end_day", "end_reason",
     "pre_scb_anc_g34", "pre_scb_hb_g34", "pre_scb_plt_g34", "pre_scb_cytopenia",
@@ -152,7 +151,7 @@ def anc_recovery(code, day, value, gcsf, scb, end, cfg) -> dict[str, np.ndarray]
     rec_abs = _first_by(c, run, d.astype(float), n)
     with np.errstate(invalid="ignore"):
         recurrence = _any_by(c, (d > rec_abs[c]) & (v < thr), n)
-    pre_w = int(cfg.get("pre_scb_window_days", PRE_SCB_WINDOW_DAYS))
+    pre_w = int(cfg["pre_scb_window_days"])
     with np.errstate(invalid="ignore"):
         pre = (day >= scb[code] - pre_w) & (day < scb[code]) & (value < thr)
     pre_gcsf = np.zeros(n, dtype=bool)
@@ -192,7 +191,7 @@ def transfusion_independence(ev_code: np.ndarray, ev_day: np.ndarray, scb: np.nd
 def pre_scb_lineages(labs: pd.DataFrame, ids: pd.Index, scb: np.ndarray,
                      study: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Per lineage test: grade 3-4 (``severe_below``) in the pre-SCB window."""
-    window = int(study.get("scb", {}).get("pre_scb_window_days", PRE_SCB_WINDOW_DAYS))
+    window = int(study["scb"]["pre_scb_window_days"])
     out = {}
     for lin in study["criteria"]["lineages"].values():
         code, day, value = _daily(labs, ids, lin["test"])

@@ -33,34 +33,33 @@ def definitions_table(study: dict) -> pd.DataFrame:
     """Rows (section, item, value) describing the criteria, windows and tests of ``study``."""
     crit = study["criteria"]
     rows = [("study", "name", study["name"]), ("study", "cohort", study["cohort"]),
-            ("study", "design", study["design"]), ("study", "criteria set", f"{crit.get('name')}: {crit.get('label', '')}")]
-    for lin, spec in crit.get("lineages", {}).items():
+            ("study", "design", study["design"]), ("study", "criteria set", f"{crit['name']}: {crit['label']}")]
+    for lin, spec in crit["lineages"].items():
         rule = (f"severe: {spec['test']} < {spec['severe_below']}; recovery: first of "
                 f"{spec['recovery_consecutive']} consecutive measurement(s) on distinct days with "
                 f"{spec['test']} > {spec['recovery_above']} after the nadir")
-        if spec.get("transfusion"):
-            rule += (f", no {spec['transfusion']} on days d-{crit.get('transfusion_free_window', 7)}..d "
+        if spec["transfusion"]:
+            rule += (f", no {spec['transfusion']} on days d-{crit['transfusion_free_window']}..d "
                      "of any of them")
         rows.append(("lineage", lin, rule))
-    if "cytopenia" in crit:
-        c = crit["cytopenia"]
-        rows.append(("lineage", "any-grade cytopenia",
-                     f"ANC < {c['anc']}; Hb < {c['hb_male']} (M) / {c['hb_female']} (F); PLT < {c['plt']}"))
-    ld = study.get("lymphodepletion", {})
-    ph = study.get("phases", {})
+    c = crit["cytopenia"]
+    rows.append(("lineage", "any-grade cytopenia",
+                 f"ANC < {c['anc']}; Hb < {c['hb_male']} (M) / {c['hb_female']} (F); PLT < {c['plt']}"))
+    ld = study["lymphodepletion"]
+    ph = study["phases"]
     rows += [
         ("phases", "T1", "day < ld_start_day"),
-        ("phases", "T2", f"{'ld_end_day' if ph.get('t2_start', 'ld_end') == 'ld_end' else 'ld_start_day'}..-1"),
-        ("phases", "T3", f"day >= {ph.get('t3_start', 0)}" + (f" and <= {ph['t3_end']}" if ph.get("t3_end") is not None else "")),
-        ("phases", "lymphodepletion defaults", f"start {ld.get('start_day')}, end {ld.get('end_day')}"),
+        ("phases", "T2", f"{'ld_end_day' if ph['t2_start'] == 'ld_end' else 'ld_start_day'}..-1"),
+        ("phases", "T3", f"day >= {ph['t3_start']}" + (f" and <= {ph['t3_end']}" if ph["t3_end"] is not None else "")),
+        ("phases", "lymphodepletion defaults", f"start {ld['start_day']}, end {ld['end_day']}"),
         ("episodes", "new onset", "not severe in T1 or T2, severe in T3"),
         ("episodes", "duration", "recovery day - onset day; no recovery: censored at the last measurement or death"),
-        ("episodes", "PHT", f"severe cytopenia ongoing on day {study.get('pht_day', 28)}"),
-        ("episodes", "persistent", f"severe on a measurement after day {study.get('persistent_after_day', 28)}"),
-        ("markers", "peak", f"max over days {study.get('marker_window', [0, 28])}; lg_ = log10"),
-        ("analysis set", "day-28 responses", ", ".join(study.get("analysis_set", {}).get("response_d28", []))),
+        ("episodes", "PHT", f"severe cytopenia ongoing on day {study['pht_day']}"),
+        ("episodes", "persistent", f"severe on a measurement after day {study['persistent_after_day']}"),
+        ("markers", "peak", f"max over days {study['marker_window']}; lg_ = log10"),
+        ("analysis set", "day-28 responses", ", ".join(study["analysis_set"]["response_d28"])),
     ]
-    conv = study.get("conventions", "spss")
+    conv = study["conventions"]
     for test, text in CONVENTION_TEXT[conv].items():
         rows.append((f"tests ({conv})", test, text))
     return pd.DataFrame(rows, columns=["section", "item", "value"])
