@@ -10,7 +10,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from cartcyto.derive.columns import DerivedColumnError, check_types, require
+from cartcyto.derive.dtypes import DerivedColumnError, check_types, require
 
 __all__ = ["DerivedColumnError", "analysis_set", "as_floats", "require"]
 

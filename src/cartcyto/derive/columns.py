@@ -16,9 +16,9 @@ lineage code (:data:`cartcyto.vocabulary.LINEAGES`), ``<treatment>`` one of
 further covariate the cohort carries) is typed as the cohort reader types it: boolean when every
 value is ``true``/``false``, else a number when every value is one, else text.
 
-* :func:`column_spec` finds a column's declaration, :func:`typed` casts a frame to the declared
-  dtypes (``read_derived`` uses it), :func:`require` stops an analysis that lacks a column it needs,
-  naming the column.
+* :func:`column_spec` finds a column's declaration; :mod:`cartcyto.derive.dtypes` casts a frame
+  to the declared dtypes (``read_derived`` uses it) and ``require`` stops an analysis that lacks a
+  column it needs, naming the column.
 * ``python -m cartcyto.derive.columns [--check]`` writes (or checks) ``docs/derived-columns.md``,
   the data dictionary generated from this declaration.
 """
@@ -29,14 +29,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from cartcyto.derive.crs import TREATMENTS
 from cartcyto.vocabulary import LINEAGES, MARKERS
 
 DTYPES = {"boolean": "boolean", "Int64": "Int64", "float": "float64", "string": "string"}
+"""Declared dtype -> the pandas dtype a typed frame holds."""
 KINDS = {"boolean": "boolean", "Int64": "number", "float": "number", "string": "text"}
+"""Declared dtype -> the kind an analysis checks (an in-memory frame may hold float days)."""
 DOC_PATH = Path("docs") / "derived-columns.md"
 
 
@@ -47,10 +46,6 @@ class Column:
     meaning: str
     source: str = "derived"   # derived | carried (a patients.csv column written unchanged)
     when: str = ""            # when the column is written ("" = always)
-
-
-class DerivedColumnError(ValueError):
-    """A derived table lacks a column an analysis needs, or holds it in the wrong type."""
 
 
 # ---------------------------------------------------------------- declarations
@@ -77,8 +72,6 @@ LINEAGE_FIELDS = (
     ("persistent", "boolean", "a severe T3 value on a day after persistent_after_day"),
 )
 
-_TREATMENT_LABEL = {"gcsf": "G-CSF", "prbc": "PRBC transfusion", "platelets": "platelet transfusion",
-                    "tocilizumab": "tocilizumab", "corticosteroid": "corticosteroid"}
 _PATIENT_ROW = "when patients.csv has it"
 _CARRIED = (
     ("sex", "string", "M or F"),
@@ -185,6 +178,7 @@ PRIOR_SCT_PATIENTS: tuple[Column, ...] = (
 )
 
 _SCB_DAY = "days from the stem-cell boost (SCB day = 0)"
+_CARRIED_TYPE = {n: (d, m) for n, d, m in _CARRIED}
 SCB_PATIENTS: tuple[Column, ...] = (
     Column("patient_id", "string", "study code of a boosted patient (scb_day present)"),
     Column("scb_day", "Int64", "day of the stem-cell boost, from the CAR-T infusion"),
@@ -206,7 +200,7 @@ SCB_PATIENTS: tuple[Column, ...] = (
     Column("plt_ti_day", "Int64", f"platelet transfusion independence, {_SCB_DAY}"),
     Column("response", "string", "responder, transient, partial, not_evaluable or no_response"),
     Column("months_cart_to_scb", "float", "months (30.4375 days) from the infusion to the SCB"),
-    *(Column(n, d, m + " (patients.csv)") for n, d, m in _CARRIED if n in (
+    *(Column(n, _CARRIED_TYPE[n][0], _CARRIED_TYPE[n][1] + " (patients.csv)") for n in (
         "age_at_diagnosis_years", "age_at_sct_years", "age_years", "age_at_scb_years",
         "months_hsct_to_cart", "n_relapses", "scb_cd34_per_kg", "scb_cd3_per_kg", "prior_hsct",
         "gvhd_after_scb", "car_product", "death_cause")),
@@ -280,140 +274,6 @@ def declared_names(table: str = "patients", markers=MARKERS) -> list[str]:
         for name in _expand(col.name):
             out += [name.replace("<marker>", m) for m in markers] if "<marker>" in name else [name]
     return out
-
-
-# ---------------------------------------------------------------- typing
-_TRUE, _FALSE = "true", "false"
-
-
-def _bad(table: str, column: str, values, expected: str) -> DerivedColumnError:
-    shown = ", ".join(repr(v) for v in list(dict.fromkeys(values))[:5])
-    return DerivedColumnError(
-        f"derived/{table}.csv, column '{column}': expected {expected}, found {shown}; "
-        f"write the table with cartcyto.derive.patients.write_derived (re-run the derive step)")
-
-
-def _as_boolean(s: pd.Series, table: str, column: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean")
-    if pd.api.types.is_numeric_dtype(s.dtype) and s.isna().all():
-        return pd.Series(pd.NA, index=s.index, dtype="boolean")
-    values = s.astype(object)
-    text = values.map(lambda v: v if isinstance(v, (bool, np.bool_)) or pd.isna(v)
-                      else str(v).strip().lower())
-    text = text.where(text != "", None)
-    out = text.map({_TRUE: True, _FALSE: False, True: True, False: False})
-    bad = text.notna() & out.isna()
-    if bad.any():
-        raise _bad(table, column, values[bad], "true or false")
-    return out.astype("boolean")
-
-
-def _as_number(s: pd.Series, table: str, column: str, dtype: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        raise _bad(table, column, s.dropna(), "a number")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        x = s.astype("float64")
-    else:
-        text = s.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
-        x = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
-        bad = x.isna() & text.notna() & (text != "")
-        if bad.any():
-            raise _bad(table, column, s[bad], "a number")
-    if dtype == "float":
-        return x
-    whole = x.isna() | (np.isfinite(x) & (x == np.round(x)))
-    if not whole.all():
-        raise _bad(table, column, s[~whole], "a whole number")
-    return x.astype("Int64")
-
-
-def _infer(s: pd.Series) -> str:
-    """dtype of an undeclared column: as the cohort reader types a further column."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "boolean"
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return "float"
-    vals = s.dropna().astype(str).str.strip().str.lower()
-    vals = vals[vals != ""]
-    if len(vals) and vals.isin([_TRUE, _FALSE]).all():
-        return "boolean"
-    return "string"
-
-
-def cast(s: pd.Series, dtype: str, table: str = "patients", column: str = "") -> pd.Series:
-    """``s`` as ``dtype`` (boolean, Int64, float, string); text cells as written by write_derived."""
-    column = column or str(s.name)
-    if dtype == "boolean":
-        return _as_boolean(s, table, column)
-    if dtype in ("Int64", "float"):
-        return _as_number(s, table, column, dtype)
-    if dtype == "string":
-        return s.astype("string")
-    raise ValueError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPES)}")
-
-
-def typed(df: pd.DataFrame, table: str = "patients") -> pd.DataFrame:
-    """``df`` with every column cast to its declared dtype (undeclared columns: :func:`_infer`).
-
-    Accepts text as ``write_derived`` writes it (``true``/``false``, numbers, empty = missing)
-    as well as already typed columns, so a hand-built table and a file read back agree.
-    """
-    out = {}
-    for c in df.columns:
-        spec = column_spec(c, table)
-        out[c] = cast(df[c], spec.dtype if spec else _infer(df[c]), table, c)
-    return pd.DataFrame(out, index=df.index)
-
-
-def read_dtypes(header, table: str = "patients") -> dict[str, type]:
-    """``pd.read_csv`` dtypes that keep declared boolean and text columns as text (numbers and
-    undeclared columns parse as pandas infers them; :func:`typed` then casts them)."""
-    out = {}
-    for c in header:
-        spec = column_spec(c, table)
-        if spec is not None and spec.dtype in ("boolean", "string"):
-            out[c] = str
-    return out
-
-
-# ---------------------------------------------------------------- checks used by the analyses
-def _kind(s: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "boolean"
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return "number"
-    return "text"
-
-
-def check_types(df: pd.DataFrame, columns=None, table: str = "patients") -> pd.DataFrame:
-    """Raise :class:`DerivedColumnError` when a declared column of ``df`` (or of ``columns``) is
-    not of its declared kind (boolean / number / text): e.g. booleans still as the text
-    ``"true"``/``"false"``. Returns ``df``."""
-    wrong = []
-    for c in (df.columns if columns is None else columns):
-        spec = column_spec(c, table)
-        if spec is not None and _kind(df[c]) != KINDS[spec.dtype]:
-            wrong.append(f"'{c}' ({df[c].dtype}, declared {spec.dtype})")
-    if wrong:
-        raise DerivedColumnError(
-            f"derived/{table}.csv column(s) of the wrong type: {', '.join(wrong)}; read the table "
-            f"with cartcyto.derive.patients.read_derived, or cast it with "
-            f"cartcyto.derive.columns.typed")
-    return df
-
-
-def require(df: pd.DataFrame, *columns: str, table: str = "patients") -> pd.DataFrame:
-    """``df`` when it has every one of ``columns`` in its declared type; else
-    :class:`DerivedColumnError` naming the missing columns."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        names = ", ".join(f"'{c}'" for c in missing)
-        raise DerivedColumnError(
-            f"derived/{table}.csv has no column {names}, which this analysis needs; re-run the "
-            f"derive step (snakemake results/<study>/derived/{table}.csv), or give the cohort the "
-            f"table or column it is derived from (docs/derived-columns.md says which)")
-    return check_types(df, columns, table)
 
 
 # ---------------------------------------------------------------- data dictionary

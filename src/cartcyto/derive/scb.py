@@ -49,7 +49,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive.columns import require
+from cartcyto.derive.dtypes import require
 
 _SHIFT = 1 << 20        # day offset so that keys stay positive for negative days
 _SPAN = 1 << 22         # > any day range; key = code * _SPAN + day + _SHIFT

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from cartcyto.derive.columns import require
+from cartcyto.derive.dtypes import require
 from cartcyto.figures.style import apply_style, savefig
 
 MONTH_DAYS = 30.4375
