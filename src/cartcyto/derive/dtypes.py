@@ -35,14 +35,19 @@ def _as_boolean(s: pd.Series, table: str, column: str) -> pd.Series:
         return s.astype("boolean")
     if pd.api.types.is_numeric_dtype(s.dtype) and s.isna().all():
         return pd.Series(pd.NA, index=s.index, dtype="boolean")
-    values = s.astype(object)
-    text = values.map(lambda v: v if isinstance(v, (bool, np.bool_)) or pd.isna(v)
-                      else str(v).strip().lower())
-    text = text.where(text != "", None)
-    out = text.map({_TRUE: True, _FALSE: False, True: True, False: False})
-    bad = text.notna() & out.isna()
-    if bad.any():
-        raise _bad(table, column, values[bad], "true or false")
+    if pd.api.types.is_numeric_dtype(s.dtype):     # 1/0 is not a flag of a derived table
+        raise _bad(table, column, s.dropna(), "true or false")
+    flags = {_TRUE: True, _FALSE: False}
+    out = s.map(flags).astype(object)         # the text as write_derived writes it (fast)
+    other = (s.notna() & out.isna()).to_numpy(bool)
+    if other.any():                           # other spellings: " TRUE", a Python True, ""
+        text = s[other].astype("string").str.strip().str.lower()
+        text = text.mask(text == "")
+        fixed = text.map(flags)
+        bad = (text.notna() & fixed.isna()).to_numpy(bool)
+        if bad.any():
+            raise _bad(table, column, s[other][bad], "true or false")
+        out[other] = fixed
     return out.astype("boolean")
 
 
