@@ -41,6 +41,8 @@ DOC_PATH = Path("docs") / "derived-columns.md"
 
 @dataclass(frozen=True)
 class Column:
+    """One declared column (or family of columns, for a pattern) of a derived table."""
+
     name: str            # exact name, or a pattern with <L>, <treatment> or <marker>
     dtype: str           # boolean | Int64 | float | string
     meaning: str
@@ -240,7 +242,11 @@ def _expand(name: str) -> list[str]:
     return names
 
 
+_INDEX: dict[str, tuple] = {}
+
+
 def _index(table: str) -> tuple[dict[str, Column], list[tuple[re.Pattern, Column]]]:
+    """(exact names, marker patterns) of ``table``, built once."""
     if table not in _INDEX:
         if table not in TABLES:
             raise KeyError(f"unknown derived table {table!r}; known: {', '.join(TABLES)}")
@@ -254,9 +260,6 @@ def _index(table: str) -> tuple[dict[str, Column], list[tuple[re.Pattern, Column
                     exact.setdefault(name, col)
         _INDEX[table] = (exact, patterns)
     return _INDEX[table]
-
-
-_INDEX: dict[str, tuple] = {}
 
 
 def column_spec(name: str, table: str = "patients") -> Column | None:
