@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import cox
+from cartcyto.derive.dtypes import typed
 from cartcyto.vocabulary import LABELS
 from cartcyto.figures.forest import forest
 from cartcyto.figures.style import savefig
@@ -29,6 +30,12 @@ TOCI = ["false", "true", "true", "false", "true", "false", "true", "false", "fal
 
 
 def derived() -> pd.DataFrame:
+    """The table typed as read_derived returns it."""
+    return typed(raw())
+
+
+def raw() -> pd.DataFrame:
+    """The table as written to derived/patients.csv (flags as true/false text)."""
     n = len(DUR)
     return pd.DataFrame({
         "patient_id": [f"P{k:02d}" for k in range(n)],
@@ -65,7 +72,7 @@ def test_sn_model_uses_new_onset_complete_cases_and_equals_cox_ph():
     assert set(sn["analysis"]) == {"cox_recovery"} and set(sn["statistic"]) == {"HR"}
     # P00-P19 are new-onset and in the set; P10 has no CRS peak day -> 19 patients
     assert (sn["n"] == 19).all()
-    expected = derived().iloc[[k for k in range(20) if k != 10]].copy()
+    expected = raw().iloc[[k for k in range(20) if k != 10]].copy()
     expected["sn_recovered"] = (expected["sn_recovered"] == "true").astype(float)
     expected["toci_or_steroid"] = (expected["toci_or_steroid"] == "true").astype(float)
     direct = survival.cox_ph(expected, "sn_duration_days", "sn_recovered",

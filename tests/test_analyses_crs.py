@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import crs
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.figures import crs as fig
 from cartcyto.stats import tests
 
@@ -14,9 +15,11 @@ nan = np.nan
 
 
 def patients() -> pd.DataFrame:
-    """9 analysis-set patients (3 per CRS group) + P10 outside the set.
+    """9 analysis-set patients (3 per CRS group) + P10 outside the set, typed as read_derived
+    returns them.
 
-    SN new onset: P4-P9; SN baseline: P1; P2, P3 no severe SN after infusion (sn_t3 false).
+    SN new onset: P4-P9; SN baseline: P1; P2, P3 no severe SN after infusion (sn_t3 false);
+    no severe SA or ST, no any-grade anemia or thrombocytopenia recorded.
     """
     df = pd.DataFrame({
         "patient_id": [f"P{i}" for i in range(1, 11)],
@@ -39,7 +42,10 @@ def patients() -> pd.DataFrame:
         df[f"{lin}_baseline"] = F
         df[f"{lin}_new_onset"] = F
         df[f"{lin}_t3"] = F
-    return df
+        for col in ("onset_day", "nadir_day", "recovery_day", "duration_days"):
+            df[f"{lin}_{col}"] = nan
+    df["anemia_t3"] = df["thrombocytopenia_t3"] = ""
+    return typed(df)
 
 
 def _r(st, analysis, outcome, statistic, level="", term=None):
@@ -146,9 +152,34 @@ def test_results_tables_and_figures(tmp_path):
                                   "fig2cde_kinetics_by_crs", "fig4af_kruskal_crs_group"}
     k = res["tables"]["fig4af_kruskal_crs_group"].set_index("Outcome")
     assert k.loc["SN duration", "Severe CRS"] == "18 (n=3)"
-    paths = (fig.fig_crs_vs_cytopenia_timing(patients(), res["stats"], tmp_path / "a")
+    paths = (fig.fig_crs_vs_cytopenia_timing(res["points"]["timing"], res["stats"], tmp_path / "a")
              + fig.fig_incidence_by_crs(res["stats"], tmp_path / "b")
              + fig.fig_kinetics_by_crs(res["stats"], tmp_path / "c")
-             + fig.fig_kruskal_crs_group(patients(), res["stats"], tmp_path / "d"))
+             + fig.fig_kruskal_crs_group(res["points"]["kruskal"], res["stats"], tmp_path / "d"))
     assert len(paths) == 8
     assert all((tmp_path / p.rsplit("/", 1)[1]).stat().st_size > 1000 for p in paths)
+
+
+def test_points_are_the_values_the_tests_rest_on():
+    """The figures draw these frames: each sample's values are exactly those of its rows."""
+    pts = crs.timing_points(patients())
+    new = pts[(pts["sample"] == "sn") & (pts["column"] == "sn_onset_day")]
+    assert new["patient_id"].tolist() == ["P4", "P5", "P6", "P7", "P8", "P9"]
+    assert new["value"].tolist() == [3, 5, 6, 4, 7, 8]
+    with_crs = pts[(pts["sample"] == "crs") & (pts["column"] == "crs_onset_day")]
+    assert with_crs["value"].tolist() == [1, 2, 3, 1, 0, 2]          # P10 is outside the set
+    k = crs.kruskal_points(patients())
+    dur = k[k["column"] == "sn_duration_days"]
+    assert dur.groupby("sample", sort=False)["value"].apply(list).to_dict() == {
+        "none": [17, 0, 0], "mild": [9, 9, 20], "severe": [16, 18, 22]}
+
+
+def test_an_absent_column_is_named_not_read_as_false():
+    with pytest.raises(DerivedColumnError, match="'sn_t3'"):
+        crs.kruskal_crs_group(patients().drop(columns="sn_t3"), STUDY)
+    with pytest.raises(DerivedColumnError, match="'anemia_t3'"):
+        crs.incidence_by_crs(patients().drop(columns="anemia_t3"), STUDY)
+    raw = patients().astype({"sn_new_onset": object})
+    raw["sn_new_onset"] = raw["sn_new_onset"].map({True: "true", False: "false"})
+    with pytest.raises(DerivedColumnError, match="sn_new_onset"):   # text flags are refused
+        crs.crs_vs_cytopenia_timing(raw, STUDY)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import incidence as inc
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.figures import incidence as fig
 from cartcyto.stats import tests
 
@@ -17,7 +18,8 @@ T, F, NA = "true", "false", ""
 
 
 def patients() -> pd.DataFrame:
-    """10 patients in the analysis set + P11 outside it (severe everywhere, must be ignored).
+    """10 patients in the analysis set + P11 outside it (severe everywhere, must be ignored),
+    typed as read_derived returns them.
 
     SN: T1 severe P1; T2 severe P1-P3; T3 severe P1-P7 (P10 has no T3 values).
     At risk (not baseline, with T3): P4-P9 -> new onset P4-P7 (onset days 2, 5, 40, 0).
@@ -42,7 +44,7 @@ def patients() -> pd.DataFrame:
         df[f"{lin}_onset_day"] = np.nan
     df["crs_max_grade"] = [2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 4]
     df["crs_onset_day"] = [1, 2, 40, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 1]
-    return df
+    return typed(df)
 
 
 def _row(stats, analysis, outcome, statistic, level=""):
@@ -136,3 +138,12 @@ def test_results_and_figures_are_written(tmp_path):
     assert sorted(p.rsplit("/", 1)[1] for p in paths) == ["b.pdf", "b.png", "c.pdf", "c.png",
                                                           "d.pdf", "d.png"]
     assert all((tmp_path / p.rsplit("/", 1)[1]).stat().st_size > 1000 for p in paths)
+
+
+def test_an_absent_flag_is_named_not_counted_as_false():
+    with pytest.raises(DerivedColumnError, match="'sa_t2'"):
+        inc.incidence_phase(patients().drop(columns="sa_t2"), STUDY)
+    with pytest.raises(DerivedColumnError, match="'st_at_risk'"):
+        inc.incidence_new_onset(patients().drop(columns="st_at_risk"), STUDY)
+    with pytest.raises(DerivedColumnError, match="'crs_onset_day'"):
+        inc.cumulative_incidence(patients().drop(columns="crs_onset_day"), STUDY)

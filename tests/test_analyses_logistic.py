@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import logistic
+from cartcyto.derive.dtypes import typed
 from cartcyto.report.rows import STAT_COLUMNS
 from cartcyto.stats import regression
 from design_fixtures import designs_folder, resolve_study
@@ -24,6 +25,12 @@ STUDY = {"conventions": "spss",
 
 
 def derived() -> pd.DataFrame:
+    """The table typed as read_derived returns it."""
+    return typed(raw())
+
+
+def raw() -> pd.DataFrame:
+    """The table as written to derived/patients.csv (flags as true/false text)."""
     return pd.DataFrame({
         "patient_id": [f"P{k:02d}" for k in range(24)],
         "in_analysis_set": ["true"] * 22 + ["false", ""],
@@ -39,7 +46,7 @@ def test_no_crs_patients_dropped_and_rows_equal_direct_call():
     assert set(out["analysis"]) == {"logistic_pht"} and set(out["outcome"]) == {"pht"}
     assert set(out["statistic"]) == {"OR"}
     assert (out["n"] == 19).all()                       # 22 in the set, 3 without CRS
-    keep = derived().iloc[[k for k in range(22) if not np.isnan(ONSET[k])]].copy()
+    keep = raw().iloc[[k for k in range(22) if not np.isnan(ONSET[k])]].copy()
     keep["pht"] = (keep["pht"] == "true").astype(float)
     direct = regression.logistic(keep, "pht", STUDY["logistic_pht"]["covariates"])
     for col in ("estimate", "ci_low", "ci_high", "p_value", "n"):

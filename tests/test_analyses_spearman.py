@@ -9,6 +9,7 @@ import pytest
 
 from cartcyto.analyses import columns
 from cartcyto.analyses import spearman as sp
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.vocabulary import LABELS
 from cartcyto.figures.correlation import heatmap, scatter_panels
 from cartcyto.figures.style import savefig
@@ -18,11 +19,11 @@ from cartcyto.stats import tests
 N = 14
 
 
-def derived() -> pd.DataFrame:
-    """14 patients as read from derived/patients.csv (booleans as 'true'/'false' strings).
+def raw() -> pd.DataFrame:
+    """14 patients as written to derived/patients.csv (booleans as 'true'/'false' text).
 
     P12 and P13 are outside the analysis set (false / missing); lg_max_il6 is missing for P00;
-    SN is new-onset for even patients only.
+    SN is new-onset for even patients only; no severe SA before infusion, ST not measured.
     """
     i = np.arange(N)
     df = pd.DataFrame({
@@ -48,23 +49,41 @@ def derived() -> pd.DataFrame:
         "crs_recovery_day": 6.0 + (i * 7) % 9,
         "crs_duration_days": 5.0 + i % 6,
         "lg_ldh": 2.2 + 0.05 * ((i * 3) % 10),
+        "sn_baseline": "false", "sa_baseline": "false", "st_baseline": "false",
+        "sn_t3": "true", "sa_t3": "true", "st_t3": "",
     })
     return df
 
 
-def test_as_bool_and_analysis_set():
-    s = pd.Series(["true", "FALSE", "", None, "1", "0", True])
-    assert columns.as_bool(s).tolist() == [True, False, pd.NA, pd.NA, True, False, True]
+def derived() -> pd.DataFrame:
+    """:func:`raw` typed as read_derived returns it."""
+    return typed(raw())
+
+
+def test_typed_flags_and_analysis_set():
+    s = pd.Series(["true", "FALSE", "", None, True])
+    assert typed(pd.DataFrame({"sn_pht": s}))["sn_pht"].tolist() == [True, False, pd.NA, pd.NA, True]
+    with pytest.raises(DerivedColumnError, match="sn_pht.*'yes'"):
+        typed(pd.DataFrame({"sn_pht": ["true", "yes"]}))
     df = derived()
+    assert str(df["sn_new_onset"].dtype) == "boolean" and str(df["lg_ldh"].dtype) == "float64"
     assert columns.analysis_set(df)["patient_id"].tolist() == [f"P{k:02d}" for k in range(12)]
-    with pytest.raises(ValueError, match="in_analysis_set"):
+    with pytest.raises(DerivedColumnError, match="'in_analysis_set'"):
         columns.analysis_set(df.drop(columns="in_analysis_set"))
+    with pytest.raises(DerivedColumnError, match="'in_analysis_set' .object, declared boolean"):
+        columns.analysis_set(raw())      # text flags are refused, never read as all true
 
 
-def test_as_number_booleans_and_numbers():
-    assert columns.as_number(pd.Series(["true", "false", None])).tolist()[:2] == [1.0, 0.0]
-    assert np.isnan(columns.as_number(pd.Series(["true", "false", None])).iloc[2])
-    assert columns.as_number(pd.Series([1.5, 2.0])).tolist() == [1.5, 2.0]
+def test_as_floats_flags_as_one_zero_text_refused():
+    df = typed(pd.DataFrame({"pht": ["true", "false", ""], "crs_peak_day": [3, None, 5],
+                             "sex": ["M", "F", "M"]}))
+    out = columns.as_floats(df, ["pht", "crs_peak_day"])
+    assert out["pht"].tolist()[:2] == [1.0, 0.0] and np.isnan(out["pht"].iloc[2])
+    assert out["crs_peak_day"].dtype == np.float64 and np.isnan(out["crs_peak_day"].iloc[1])
+    with pytest.raises(DerivedColumnError, match="sex"):
+        columns.as_floats(df, ["sex"])
+    with pytest.raises(DerivedColumnError, match="'lg_ldh'"):
+        columns.as_floats(df, ["lg_ldh"])
 
 
 def test_nadir_markers_rows_equal_direct_spearman_on_analysis_set():
@@ -108,7 +127,7 @@ def test_convention_r_uses_cor_test_rules():
 def test_recovery_uses_the_figure4_profiles():
     """Figure 4G rows rest on the Figure 4A-F values: duration 0 without severe cytopenia after
     infusion (L_t3 false), missing when unknown; recovery day only for recovered episodes."""
-    df = derived()
+    df = raw()
     i = np.arange(N)
     # SN: new onset for even patients, baseline for i % 4 == 1, no severe SN after infusion for
     # i % 4 == 3 (t3 false; one of them, P11, has no T3 value at all -> unknown)
@@ -118,6 +137,7 @@ def test_recovery_uses_the_figure4_profiles():
     episode = (i % 2 == 0) | (i % 4 == 1)
     df["sn_duration_days"] = np.where(episode, df["sn_duration_days"], np.nan)
     df["sn_recovery_day"] = np.where(episode, df["sn_recovery_day"], np.nan)
+    df = typed(df)
     out = sp.recovery(df, convention="spss")
     assert set(out["analysis"]) == {"spearman_recovery"}
     assert out["outcome"].unique().tolist() == ["sn_duration_days", "sa_duration_days",
@@ -141,7 +161,7 @@ def test_recovery_uses_the_figure4_profiles():
     # recovery day: episodes (P00-P10 even, P01, P05, P09) minus not recovered (i % 4 == 0)
     row = out[(out["outcome"] == "sn_recovery_day") & (out["term"] == "crs_peak_day")].iloc[0]
     assert row["n"] == 6
-    # ST: no episode columns -> no one known to be free of ST: no pairs
+    # ST: no T3 values and no episode -> no one known to be free of ST: no pairs
     st = out[out["outcome"] == "st_duration_days"]
     assert (st["n"] == 0).all() and st["estimate"].isna().all()
 
@@ -166,7 +186,23 @@ def test_figures_smoke(tmp_path):
                   labels=LABELS, title="Figure 3A")
     paths = savefig(fig, tmp_path / "heat")
     pairs = [[(o, t) for t in sp.strongest(out, o, 3)] for o in outcomes]
-    paths += savefig(scatter_panels(columns.analysis_set(df), out, pairs, labels=LABELS,
+    analysis = columns.analysis_set(df)
+    lines = sp.trend_lines(analysis, pairs)
+    assert len(lines) == 9 and set(lines["n"]) <= {11, 12}
+    paths += savefig(scatter_panels(analysis, out, pairs, lines=lines, labels=LABELS,
                                     panel_letters="BCDEFGHIJ"), tmp_path / "scatter")
     for p in paths:
         assert (tmp_path / p).stat().st_size > 1000
+
+
+def test_trend_lines_are_least_squares_over_complete_pairs():
+    df = columns.analysis_set(derived())
+    lines = sp.trend_lines(df, [[("sa_nadir_value", "lg_max_il6")], [("st_recovery_day", "lg_ldh")]])
+    assert lines["outcome"].tolist() == ["sa_nadir_value"]       # no ST recovery values: no line
+    ok = df["lg_max_il6"].notna()
+    x, y = df.loc[ok, "lg_max_il6"].to_numpy(), df.loc[ok, "sa_nadir_value"].to_numpy()
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    row = lines.iloc[0]
+    assert row["slope"] == pytest.approx(slope, rel=1e-10)
+    assert row["intercept"] == pytest.approx(y.mean() - slope * x.mean(), rel=1e-10)
+    assert (row["x_min"], row["x_max"], row["n"]) == (x.min(), x.max(), 11)

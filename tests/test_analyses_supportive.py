@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import supportive as sup
+from cartcyto.derive.dtypes import typed
 from cartcyto.figures.style import savefig
 from cartcyto.figures.supportive import daily_bars
 from cartcyto.report.rows import STAT_COLUMNS
@@ -18,7 +19,7 @@ N = 40
 
 
 def derived() -> pd.DataFrame:
-    """40 patients; P38 and P39 are outside the analysis set.
+    """40 patients; P38 and P39 are outside the analysis set (typed as read_derived gives them).
 
     Among P00-P37: PHT for P00-P09 (10); hemorrhage for P00-P05 and P10-P14 (so the 2x2 table is
     [[6, 4], [5, 23]]); infection missing for P37; G-CSF for every third patient.
@@ -27,7 +28,7 @@ def derived() -> pd.DataFrame:
     b = lambda m: np.where(m, "true", "false")  # noqa: E731
     infection = b(i % 4 == 0).astype(object)
     infection[37] = ""
-    return pd.DataFrame({
+    return typed(pd.DataFrame({
         "patient_id": [f"P{k:02d}" for k in i],
         "in_analysis_set": ["true"] * 38 + ["false", "false"],
         "crs_group": np.array(["none", "mild", "severe"])[i % 3],
@@ -43,7 +44,7 @@ def derived() -> pd.DataFrame:
         "los_days": 20.0 + (i * 11) % 19,
         "cost_total": 1000.0 + (i * 13) % 29 * 50,
         "cost_gcsf": np.where(i == 4, np.nan, 100.0 + (i * 7) % 23 * 5),
-    })
+    }))
 
 
 def treatments() -> pd.DataFrame:

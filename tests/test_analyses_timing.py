@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import timing
+from cartcyto.derive.dtypes import typed
 from cartcyto.figures.incidence import fig_timing_baseline_vs_new
 from cartcyto.stats import tests
 
@@ -13,7 +14,7 @@ T, F = "true", "false"
 
 
 def patients() -> pd.DataFrame:
-    """8 analysis-set patients + P9 outside it.
+    """8 analysis-set patients + P9 outside it (typed as read_derived returns them).
 
     SN baseline: P1, P2 (onset -3, -1); SN new onset: P3-P6 (onset 2, 4, 6, 9); P7, P8 none.
     Recovery: P1 20, P2 missing (not recovered), P3 10, P4 12, P5 missing, P6 30.
@@ -34,7 +35,7 @@ def patients() -> pd.DataFrame:
         df[f"{lin}_new_onset"] = F
         for m in timing.MEASURES:
             df[f"{lin}_{m}"] = nan
-    return df
+    return typed(df)
 
 
 def _est(stats, analysis, outcome, statistic):
@@ -83,6 +84,9 @@ def test_formatted_tables(tmp_path):
     assert list(vs["Characteristic"]) == ["Onset day", "Nadir day", "Recovery day", "Duration, days"] * 3
     row = vs[(vs["Severe cytopenia"] == "SN") & (vs["Characteristic"] == "Duration, days")].iloc[0]
     assert row["Baseline severe"] == "31.5 [23-40]" and row["New onset"] == "14 [8-21]"
-    paths = fig_timing_baseline_vs_new(patients(), res["stats"], tmp_path / "s2")
+    pts = res["points"]
+    base = pts[(pts["sample"] == "timing_baseline") & (pts["column"] == "sn_duration_days")]
+    assert base["patient_id"].tolist() == ["P1", "P2"] and base["value"].tolist() == [23, 40]
+    paths = fig_timing_baseline_vs_new(pts, res["stats"], tmp_path / "s2")
     assert [p.rsplit(".", 1)[1] for p in paths] == ["png", "pdf"]
     assert all((tmp_path / f"s2.{e}").stat().st_size > 1000 for e in ("png", "pdf"))

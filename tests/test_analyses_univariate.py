@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import univariate as uv
+from cartcyto.derive.dtypes import typed
 from cartcyto.stats import tests
 
 STUDY = {"conventions": "spss"}
@@ -31,7 +32,7 @@ def patients() -> pd.DataFrame:
     for lin in ("sa", "st"):
         df[f"{lin}_at_risk"] = F
         df[f"{lin}_new_onset"] = F
-    return df
+    return typed(df)
 
 
 def _r(st, term, statistic, level=""):

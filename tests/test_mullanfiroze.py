@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.derive.ctcae import CTCAE5_GRADES
 from cartcyto.analyses.prior_sct import evaluability, format_prior_sct, persistent_grade3_4, prior_sct_stats
 from cartcyto.analyses.scb import (format_scb_listing, format_scb_table1,
@@ -30,7 +31,7 @@ def letter_cohort():
              dict(prior_hsct="true", persistent_cytopenia="false", death_day=np.nan, relapse_day=28)]
     df = pd.DataFrame(rows)
     df.insert(0, "patient_id", [f"P{i:03d}" for i in range(len(df))])
-    return df
+    return typed(df)
 
 
 def row(stats, statistic, **keys):
@@ -104,6 +105,14 @@ def test_evaluability_boundaries():
     assert list(ev["not_evaluable_reason"]) == ["death", "", "relapse", "", "death"]
 
 
+def test_absent_event_day_is_named_not_read_as_no_event():
+    with pytest.raises(DerivedColumnError, match="'relapse_day'"):
+        prior_sct_stats(letter_cohort().drop(columns="relapse_day"), STUDY)
+    derived, labs, crs = tiny_boosted()
+    with pytest.raises(DerivedColumnError, match="'last_followup_day'"):
+        scb_patients(derived.drop(columns="last_followup_day"), labs, None, crs, STUDY)
+
+
 def test_persistent_grade3_4_is_after_day_28_only():
     labs = pd.DataFrame({"patient_id": ["a", "a", "b", "c", "d", "e"], "day": [10, 35, 28, 29, 60, 29],
                          "test": ["anc", "anc", "plt", "hb", "plt", "wbc"],
@@ -113,7 +122,7 @@ def test_persistent_grade3_4_is_after_day_28_only():
 
 
 def tiny_boosted():
-    derived = pd.DataFrame({
+    derived = typed(pd.DataFrame({
         "patient_id": ["b1", "b2", "x"], "prior_hsct": ["true", "true", "false"],
         "persistent_cytopenia": ["true", "true", "true"], "scb_day": [60, 100, np.nan],
         "death_day": [np.nan, 130, np.nan], "relapse_day": [np.nan, 110, np.nan],
@@ -121,7 +130,7 @@ def tiny_boosted():
         "n_relapses": [2, 1, 1], "car_product": ["CARPALL CD19", "tisagenlecleucel", "CARPALL CD19"],
         "death_cause": [np.nan, "relapse", np.nan], "scb_cd34_per_kg": [4.0, 6.0, np.nan],
         "scb_cd3_per_kg": [0.1, 0.3, np.nan],
-        "pre_ld_anc": [1.5, np.nan, 3.0], "pre_ld_hb": [100, 130, 130], "pre_ld_plt": [100, 200, 200]})
+        "pre_ld_anc": [1.5, np.nan, 3.0], "pre_ld_hb": [100, 130, 130], "pre_ld_plt": [100, 200, 200]}))
     labs = pd.DataFrame({"patient_id": "b1", "day": [50, 70, 75, 80, 90],
                          "test": "anc", "value": [0.3, 1.5, 1.6, 1.7, 2.0]})
     crs = pd.DataFrame({"patient_id": ["b1", "b1", "b1", "b2"], "day": [2, 3, 70, 5],

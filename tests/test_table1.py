@@ -3,10 +3,12 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.table1 import crs_treatment_stats, format_table1, table1_stats
+from cartcyto.derive.dtypes import typed
 
 
 def derived():
-    return pd.DataFrame({
+    """A derived table typed as read_derived returns it ('' = missing)."""
+    return typed(pd.DataFrame({
         "patient_id": ["a", "b", "c", "d", "e"],
         "in_analysis_set": ["true", "true", "true", "true", "false"],
         "age_years": [20, 40, 30, 50, 99],           # analysis set: 20,30,40,50 -> median 35
@@ -16,7 +18,7 @@ def derived():
         "crs_group": ["none", "mild", "severe", "severe", "mild"],
         "toci_or_steroid": ["false", "true", "true", "false", "true"],
         "car_target": ["CD19", "CD22", "CD19-CD22", "CD19", "CD19"],
-    })
+    }))
 
 
 def _get(stats, term, statistic, level=""):

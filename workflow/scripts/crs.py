@@ -42,10 +42,10 @@ def main(snakemake):
                      "not computed for n < 6. Duration is 0 for patients without severe "
                      "cytopenia after infusion; recovery day among recovered patients. "
                      f"P: {method_note(stats, 'kruskal_crs_group', 'H').split(';')[0]}.")
-    fig.fig_crs_vs_cytopenia_timing(patients, stats, stem(out.timing_fig))
+    fig.fig_crs_vs_cytopenia_timing(res["points"]["timing"], stats, stem(out.timing_fig))
     fig.fig_incidence_by_crs(stats, stem(out.incidence_fig))
     fig.fig_kinetics_by_crs(stats, stem(out.kinetics_fig))
-    fig.fig_kruskal_crs_group(patients, stats, stem(out.kruskal_fig))
+    fig.fig_kruskal_crs_group(res["points"]["kruskal"], stats, stem(out.kruskal_fig))
     log.info("crs: tables and figures written")
 
 

@@ -49,7 +49,8 @@ def main(snakemake):
     labels = {**LABELS, "sn_nadir_value": "Nadir ANC (×10⁹/L)",
               "sa_nadir_value": "Nadir Hb (g/L)", "st_nadir_value": "Nadir PLT (×10⁹/L)"}
     analysis = sp.analysis_set(patients)
-    savefig(scatter_panels(analysis, nadir, pairs, labels=labels, panel_letters="BCDEFGHIJ"),
+    savefig(scatter_panels(analysis, nadir, pairs, lines=sp.trend_lines(analysis, pairs),
+                           labels=labels, panel_letters="BCDEFGHIJ"),
             Path(out.nadir_scatter).with_suffix(""))
     savefig(heatmap(recovery, sp.recovery_outcomes(), list(dict.fromkeys(recovery["term"])),
                     labels=LABELS,

@@ -10,7 +10,7 @@ from _common import setup_logging  # noqa: E402
 from cartcyto.derive.patients import read_derived  # noqa: E402
 from cartcyto.analyses import supportive as sup  # noqa: E402
 from cartcyto.analyses.columns import analysis_set  # noqa: E402
-from cartcyto.analyses.spearman import format_matrix  # noqa: E402
+from cartcyto.analyses.spearman import format_matrix, trend_lines  # noqa: E402
 from cartcyto.vocabulary import LABELS, LINEAGES  # noqa: E402
 from cartcyto.figures.correlation import heatmap, scatter_panels  # noqa: E402
 from cartcyto.figures.style import savefig  # noqa: E402
@@ -68,7 +68,8 @@ def main(snakemake):
     pairs = [[(f"{lin}_duration_days", term) for lin, term in sup.HIGHLIGHTED_COSTS]]
     labels = {**LABELS, **{f"{lin}_duration_days": f"{lin.upper()} duration (days)"
                            for lin in LINEAGES}}
-    savefig(scatter_panels(df, costs, pairs, labels=labels, panel_letters="FGHI"),
+    savefig(scatter_panels(df, costs, pairs, lines=trend_lines(df, pairs), labels=labels,
+                           panel_letters="FGHI"),
             _stem(out.cost_scatter))
 
 

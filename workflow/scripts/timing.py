@@ -34,7 +34,7 @@ def main(snakemake):
     write_table(tables["supp_fig2_timing_baseline_vs_new"], stem(out.vs_table),
                 title="Supplementary Figure 2: baseline-severe vs new-onset severe cytopenia",
                 note=f"{NOTE} P: {method_note(stats, 'timing_baseline_vs_new')}.")
-    fig_timing_baseline_vs_new(patients, stats, stem(out.vs_fig))
+    fig_timing_baseline_vs_new(res["points"], stats, stem(out.vs_fig))
     log.info("timing: tables and figure written")
 
 

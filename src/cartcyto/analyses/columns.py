@@ -1,31 +1,35 @@
-"""Reading the columns of derived/patients.csv as analyses need them (booleans, numbers, analysis set)."""
+"""The derived patient table as analyses use it: typed columns (see :mod:`cartcyto.derive.columns`).
+
+Analyses take the table as :func:`cartcyto.derive.patients.read_derived` returns it (flags
+``boolean``, days ``Int64``, values ``float64``, text ``string``) and read its columns directly.
+:func:`require` stops an analysis that needs a column the table lacks, naming the column.
+"""
 from __future__ import annotations
+
+from typing import Sequence
 
 import pandas as pd
 
+from cartcyto.derive.dtypes import DerivedColumnError, check_types, require
 
-def as_bool(s: pd.Series) -> pd.Series:
-    """true/false/1/0/yes/no (str, bool or number) -> pandas ``boolean`` with <NA> for missing."""
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("boolean")
-    mapped = s.astype("string").str.strip().str.lower().map(
-        {"true": True, "1": True, "1.0": True, "yes": True,
-         "false": False, "0": False, "0.0": False, "no": False})
-    return mapped.astype("boolean")
-
-
-def as_number(s: pd.Series) -> pd.Series:
-    """A model column as float: a boolean column (true/false) -> 1/0, else numbers, else NaN."""
-    if s.dtype == bool or str(s.dtype) == "boolean" or s.dtype == object:
-        b = as_bool(s)
-        if s.notna().any() and b.notna().sum() == s.notna().sum():
-            return b.astype("Float64").astype(float)
-    return pd.to_numeric(s, errors="coerce").astype(float)
+__all__ = ["DerivedColumnError", "analysis_set", "as_floats", "require"]
 
 
 def analysis_set(patients: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``derived/patients.csv`` with ``in_analysis_set`` true (missing = excluded)."""
-    if "in_analysis_set" not in patients.columns:
-        raise ValueError("derived patients table has no 'in_analysis_set' column; "
-                         "run the derive rule of this pipeline to produce it")
-    return patients[as_bool(patients["in_analysis_set"]).fillna(False).to_numpy(bool)]
+    """The rows of ``derived/patients.csv`` with ``in_analysis_set`` true (missing = excluded).
+
+    Every declared column must hold its declared type (a table whose flags are still the text
+    ``"true"``/``"false"`` is refused, never read as all true)."""
+    check_types(require(patients, "in_analysis_set"))
+    return patients[patients["in_analysis_set"].fillna(False).to_numpy(bool)]
+
+
+def as_floats(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Model columns as float64 (a flag as 1/0, missing as NaN); a text column is refused."""
+    require(df, *columns)
+    text = [c for c in columns if not (pd.api.types.is_numeric_dtype(df[c].dtype)
+                                       or pd.api.types.is_bool_dtype(df[c].dtype))]
+    if text:
+        raise DerivedColumnError(f"model column(s) {text} hold text; a model term must be a "
+                                 "number or a true/false flag")
+    return pd.DataFrame({c: df[c].astype("float64") for c in columns}, index=df.index)

@@ -25,7 +25,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_number
+from cartcyto.analyses.columns import analysis_set, as_floats
 from cartcyto.analyses.spearman import marker_terms, new_onset_mask
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import survival
@@ -66,7 +66,7 @@ def model_frame(cohort: pd.DataFrame, lineage: str, covariates: Sequence[str]
         raise ValueError(f"Cox model of {lineage}: derived patients table has no column(s) "
                          f"{missing}; check study['cox']['covariates']['{lineage}']")
     cols = [duration, event, *covariates]
-    data = pd.DataFrame({c: as_number(cohort[c]) for c in cols}, index=cohort.index)
+    data = as_floats(cohort, cols)
     data.insert(0, "patient_id", cohort["patient_id"] if "patient_id" in cohort else cohort.index)
     complete = data.dropna(subset=cols)
     return complete, len(data) - len(complete)

@@ -19,6 +19,9 @@ Population: the analysis set (``in_analysis_set`` true); CRS groups from ``crs_g
   infusion, as the Figure 4 legend defines) and recovery day (patients who recovered from a
   severe episode) of SN, SA, ST by CRS group: Kruskal-Wallis H and per-group medians with a
   distribution-free 95% CI.
+
+The per-patient values the Figure 2A and 4A-F tests rest on are tidy frames of their own
+(:func:`timing_points`, :func:`kruskal_points`); the figures draw those points and the rows.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import (
     format_count_percent,
@@ -62,19 +65,29 @@ KINETICS_METHOD = ("mean of the value nearest the day (within +/-1 day, ties to 
 SEM_METHOD = "standard error of the mean, SD (n - 1) / sqrt(n), same values as the mean row"
 
 
-def _flag(df: pd.DataFrame, column: str) -> pd.Series:
-    if column not in df.columns:
-        return pd.Series(False, index=df.index)
-    return as_bool(df[column]).fillna(False).astype(bool)
+POINT_COLUMNS = ["patient_id", "sample", "column", "value"]
 
 
-def _num(df: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_numeric(df[column], errors="coerce") if column in df.columns else pd.Series(
-        np.nan, index=df.index)
+def _in_group(group: pd.Series, g: str) -> np.ndarray:
+    return (group == g).fillna(False).to_numpy(bool)
 
 
-def _crs_group(df: pd.DataFrame) -> pd.Series:
-    return df["crs_group"].astype("string").str.strip().str.lower()
+def _points(df: pd.DataFrame, sample: pd.Series | str, column: str,
+            values: pd.Series) -> pd.DataFrame:
+    """Tidy points: the non-missing ``values`` of ``df``'s patients in row order, each with its
+    ``sample`` (one name, or a per-patient Series such as the CRS group)."""
+    keep = values.notna().to_numpy(bool)
+    samples = (pd.Series(sample, index=df.index, dtype="string") if isinstance(sample, str)
+               else sample.astype("string"))
+    return pd.DataFrame({"patient_id": df["patient_id"].astype(str).to_numpy()[keep],
+                         "sample": samples.array[keep], "column": column,
+                         "value": values.to_numpy(float)[keep]}, columns=POINT_COLUMNS)
+
+
+def _values(points: pd.DataFrame, sample: str, column: str) -> np.ndarray:
+    """The values of one sample and column of a points frame, in patient order."""
+    sel = _in_group(points["sample"], sample) & (points["column"] == column).to_numpy(bool)
+    return points["value"].to_numpy(float)[sel]
 
 
 def median_ci(x, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -97,27 +110,42 @@ def median_ci(x, level: float = 0.95) -> tuple[float, float, float, int]:
 
 
 # --------------------------------------------------------------------------- Figure 2A
+def timing_points(patients: pd.DataFrame) -> pd.DataFrame:
+    """The Figure 2A samples, one row per patient and value (columns :data:`POINT_COLUMNS`):
+    ``sample`` ``crs`` (analysis-set patients with CRS, ``crs_max_grade >= 1``) with ``column``
+    the CRS onset/peak/recovery day, or a lineage (its new-onset patients) with ``column`` its
+    onset/nadir/recovery day; missing values are left out."""
+    df = analysis_set(patients)
+    measures = [f"{lin}_{m}" for lin in LINEAGES for m, _ in TIMING_PAIRS]
+    require(df, "crs_max_grade", *(c for _, c in TIMING_PAIRS), *measures,
+            *(f"{lin}_new_onset" for lin in LINEAGES))
+    crs = df[(df["crs_max_grade"].astype(float) >= 1).to_numpy(bool)]
+    parts = [_points(crs, "crs", c, crs[c].astype(float)) for _, c in TIMING_PAIRS]
+    for lin in LINEAGES:
+        new = df[df[f"{lin}_new_onset"].fillna(False).to_numpy(bool)]
+        parts += [_points(new, lin, f"{lin}_{m}", new[f"{lin}_{m}"].astype(float))
+                  for m, _ in TIMING_PAIRS]
+    return pd.concat(parts, ignore_index=True)
+
+
 def crs_vs_cytopenia_timing(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     convention = study["conventions"]
-    df = analysis_set(patients)
-    has_crs = pd.to_numeric(df.get("crs_max_grade", pd.Series(np.nan, index=df.index)),
-                            errors="coerce") >= 1
-    crs = df[has_crs]
+    pts = timing_points(patients)
     rows = []
     for _, crs_col in TIMING_PAIRS:
-        res = describe.median_range(_num(crs, crs_col))
+        res = describe.median_range(_values(pts, "crs", crs_col))
         rows += [stat_row("crs_vs_cytopenia_timing", r.statistic, r.estimate, outcome=crs_col,
                           level="crs", n=r.n, method=f"{r.method}; patients with CRS")
                  for r in res.itertuples(index=False)]
     for lin in LINEAGES:
-        new = df[_flag(df, f"{lin}_new_onset")]
         for measure, crs_col in TIMING_PAIRS:
             col = f"{lin}_{measure}"
-            res = describe.median_range(_num(new, col))
+            res = describe.median_range(_values(pts, lin, col))
             rows += [stat_row("crs_vs_cytopenia_timing", r.statistic, r.estimate, outcome=col,
                               level=lin, n=r.n, method=f"{r.method}; new-onset {LABEL[lin]} patients")
                      for r in res.itertuples(index=False)]
-            t = tests.mann_whitney(_num(new, col), _num(crs, crs_col), convention=convention).iloc[0]
+            t = tests.mann_whitney(_values(pts, lin, col), _values(pts, "crs", crs_col),
+                                   convention=convention).iloc[0]
             rows.append(stat_row(
                 "crs_vs_cytopenia_timing", "U", t["estimate"], outcome=col, term=crs_col,
                 p_value=t["p_value"], n=t["n"],
@@ -129,17 +157,15 @@ def crs_vs_cytopenia_timing(patients: pd.DataFrame, study: Mapping) -> pd.DataFr
 # --------------------------------------------------------------------------- Figure 2B
 def incidence_by_crs(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     convention = study["conventions"]
-    df = analysis_set(patients)
-    group = _crs_group(df)
     outcomes = [ANY_GRADE[lin] for lin in LINEAGES] + [f"{lin}_t3" for lin in LINEAGES]
+    df = require(analysis_set(patients), "crs_group", *outcomes)
+    group = df["crs_group"]
     rows = []
     for out in outcomes:
-        if out not in df.columns:
-            continue
-        b = as_bool(df[out])
+        b = df[out]
         table = []
         for g in CRS_GROUPS:
-            sel = b[(group == g).fillna(False).to_numpy(bool)]
+            sel = b[_in_group(group, g)]
             res = describe.count_percent(sel)
             table.append([int(sel.fillna(False).sum()), int((sel == False).sum())])  # noqa: E712
             rows += [stat_row("incidence_by_crs", r.statistic, r.estimate, outcome=out, level=g,
@@ -173,15 +199,13 @@ def values_at_days(labs: pd.DataFrame, test: str, days) -> pd.DataFrame:
 def kinetics_by_crs(patients: pd.DataFrame, labs: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     convention = study["conventions"]
     days = [int(d) for d in study["kinetics_days"]]
-    df = analysis_set(patients)
-    group = _crs_group(df)
-    group.index = df["patient_id"].astype(str)
+    df = require(analysis_set(patients), "crs_group")
+    group = df["crs_group"].set_axis(pd.Index(df["patient_id"].astype(str)))
     rows = []
     for test in KINETIC_TESTS:
         wide = values_at_days(labs, test, days).reindex(group.index)
         for d in days:
-            vals = {g: wide.loc[(group == g).fillna(False).to_numpy(bool), d].dropna()
-                    for g in CRS_GROUPS}
+            vals = {g: wide.loc[_in_group(group, g), d].dropna() for g in CRS_GROUPS}
             for g, v in vals.items():
                 n = len(v)
                 sem = v.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
@@ -197,31 +221,40 @@ def kinetics_by_crs(patients: pd.DataFrame, labs: pd.DataFrame, study: Mapping) 
 
 
 # --------------------------------------------------------------------------- Figure 4A-F
+FIG4_MEASURES = ("duration_days", "recovery_day")
+
+
 def fig4_values(df: pd.DataFrame, lin: str, what: str) -> pd.Series:
     """Per patient of ``df``: duration (0 without a severe episode after infusion) or recovery day."""
-    episode = _flag(df, f"{lin}_baseline") | _flag(df, f"{lin}_new_onset")
+    require(df, f"{lin}_baseline", f"{lin}_new_onset", f"{lin}_t3", f"{lin}_{what}")
+    episode = (df[f"{lin}_baseline"].fillna(False) | df[f"{lin}_new_onset"].fillna(False)
+               ).to_numpy(bool)
     if what == "recovery_day":
-        return _num(df, f"{lin}_recovery_day").where(episode)
-    t3 = as_bool(df[f"{lin}_t3"]) if f"{lin}_t3" in df.columns else pd.Series(pd.NA, index=df.index)
-    none_after = (t3 == False).fillna(False).to_numpy(bool) & ~episode.to_numpy(bool)  # noqa: E712
-    dur = _num(df, f"{lin}_duration_days").where(episode)
+        return df[f"{lin}_recovery_day"].astype(float).where(episode)
+    none_after = (df[f"{lin}_t3"] == False).fillna(False).to_numpy(bool) & ~episode  # noqa: E712
+    dur = df[f"{lin}_duration_days"].astype(float).where(episode)
     return dur.mask(none_after, 0.0)
+
+
+def kruskal_points(patients: pd.DataFrame) -> pd.DataFrame:
+    """The Figure 4A-F values (:func:`fig4_values`) of the analysis set, one row per patient and
+    column (``L_duration_days`` / ``L_recovery_day``) with a value; ``sample`` is the CRS group
+    (<NA> outside every group)."""
+    df = require(analysis_set(patients), "crs_group")
+    return pd.concat([_points(df, df["crs_group"], f"{lin}_{what}", fig4_values(df, lin, what))
+                      for what in FIG4_MEASURES for lin in LINEAGES], ignore_index=True)
 
 
 def kruskal_crs_group(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     convention = study["conventions"]
-    df = analysis_set(patients)
-    group = _crs_group(df)
+    pts = kruskal_points(patients)
     rows = []
-    for what in ("duration_days", "recovery_day"):
+    for what in FIG4_MEASURES:
         who = ("all patients; duration 0 without severe cytopenia after infusion" if what ==
                "duration_days" else "patients who recovered from a severe episode")
         for lin in LINEAGES:
             col = f"{lin}_{what}"
-            if col not in df.columns:
-                continue
-            v = fig4_values(df, lin, what)
-            vals = {g: v[(group == g).fillna(False).to_numpy(bool)].dropna() for g in CRS_GROUPS}
+            vals = {g: _values(pts, g, col) for g in CRS_GROUPS}
             for g, x in vals.items():
                 med, lo, hi, n = median_ci(x)
                 rows.append(stat_row("kruskal_crs_group", "median", med, outcome=col, level=g,
@@ -305,7 +338,8 @@ def format_kruskal(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def crs_results(patients: pd.DataFrame, study: Mapping, labs: pd.DataFrame | None = None) -> dict:
-    """Every statistic of the family plus the printed tables (kinetics only when labs given)."""
+    """Every statistic of the family, the printed tables (kinetics only when labs given) and the
+    per-patient points of Figures 2A and 4A-F (``points["timing"]``, ``points["kruskal"]``)."""
     parts = [crs_vs_cytopenia_timing(patients, study), incidence_by_crs(patients, study)]
     if labs is not None:
         parts.append(kinetics_by_crs(patients, labs, study))
@@ -316,4 +350,5 @@ def crs_results(patients: pd.DataFrame, study: Mapping, labs: pd.DataFrame | Non
               "fig4af_kruskal_crs_group": format_kruskal(stats)}
     if labs is not None:
         tables["fig2cde_kinetics_by_crs"] = format_kinetics(stats)
-    return {"stats": stats, "tables": tables}
+    points = {"timing": timing_points(patients), "kruskal": kruskal_points(patients)}
+    return {"stats": stats, "tables": tables, "points": points}

@@ -24,7 +24,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_number, format_p
 from cartcyto.stats import survival, tests
@@ -42,13 +42,6 @@ INDEPENDENT_NOTE = ("phases compared as independent groups of {n} patients each,
                     "paper (the same patients appear in every phase)")
 
 
-def _flag(df: pd.DataFrame, column: str) -> pd.Series:
-    """Boolean column with missing as False (absent column: all False)."""
-    if column not in df.columns:
-        return pd.Series(False, index=df.index)
-    return as_bool(df[column]).fillna(False).astype(bool)
-
-
 def _pct(count: float, n: float) -> float:
     return 100.0 * count / n if n else np.nan
 
@@ -58,11 +51,11 @@ def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     """Counts and percents severe per phase, and the pairwise phase chi-square tests."""
     convention = study["conventions"]
     adjust = bool(study["bonferroni"])
-    df = analysis_set(patients)
+    df = require(analysis_set(patients), *(f"{lin}_{ph.lower()}" for lin in LINEAGES for ph in PHASES))
     n = len(df)
     rows = []
     for lin in LINEAGES:
-        counts = {ph: int(_flag(df, f"{lin}_{ph.lower()}").sum()) for ph in PHASES}
+        counts = {ph: int(df[f"{lin}_{ph.lower()}"].fillna(False).sum()) for ph in PHASES}
         for ph in PHASES:
             rows.append(stat_row("incidence_phase", "count", counts[ph], outcome=lin, level=ph,
                                  n=n, method=COUNT_METHOD))
@@ -108,12 +101,13 @@ def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- Figure 1C
 def incidence_new_onset(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     """New-onset cases per lineage among at-risk patients, and baseline-severe counts."""
-    df = analysis_set(patients)
+    df = require(analysis_set(patients), *(f"{lin}_{f}" for lin in LINEAGES
+                                           for f in ("at_risk", "new_onset", "baseline")))
     n = len(df)
     rows = []
     for lin in LINEAGES:
-        at_risk = _flag(df, f"{lin}_at_risk")
-        new = int((_flag(df, f"{lin}_new_onset") & at_risk).sum())
+        at_risk = df[f"{lin}_at_risk"].fillna(False).astype(bool)
+        new = int((df[f"{lin}_new_onset"].fillna(False) & at_risk).sum())
         n_risk = int(at_risk.sum())
         rows += [
             stat_row("incidence_new_onset", "count", new, outcome=lin, n=n_risk, method=AT_RISK_METHOD),
@@ -122,7 +116,7 @@ def incidence_new_onset(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
             stat_row("incidence_new_onset", "percent", _pct(new, n_risk), outcome=lin, n=n_risk,
                      method=AT_RISK_METHOD),
         ]
-        base = int(_flag(df, f"{lin}_baseline").sum())
+        base = int(df[f"{lin}_baseline"].fillna(False).sum())
         rows += [
             stat_row("incidence_baseline", "count", base, outcome=lin, n=n, method=BASELINE_METHOD),
             stat_row("incidence_baseline", "percent", _pct(base, n), outcome=lin, n=n,
@@ -164,7 +158,6 @@ def last_t3_day(labs: pd.DataFrame, test: str, t3_start: int = 0) -> pd.Series:
 
 def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: int, end: int):
     """Event time within [start, end]; events after ``end`` become censored at ``end``."""
-    onset = pd.to_numeric(onset, errors="coerce")
     censor = censor.where(~(onset > end), float(end))  # onset after the window: event-free to its end
     event = event & onset.notna() & (onset <= end)
     time = onset.where(event, censor.clip(upper=end)).clip(lower=max(start, 0))
@@ -187,16 +180,16 @@ def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
     """
     start, end = (int(d) for d in study["cumulative_incidence_days"])
     t3_start = int(study["phases"]["t3_start"])
-    df = analysis_set(patients)
+    df = require(analysis_set(patients), "crs_onset_day", "crs_max_grade",
+                 *(f"{lin}_{f}" for lin in LINEAGES for f in ("at_risk", "new_onset", "onset_day")))
     ids = df["patient_id"].astype(str)
     specs = {}
-    if "crs_onset_day" in df.columns:
-        crs_event = (pd.to_numeric(df["crs_max_grade"], errors="coerce").fillna(0) >= 1
-                     if "crs_max_grade" in df.columns else df["crs_onset_day"].notna())
-        specs["crs"] = (df, df["crs_onset_day"], crs_event, pd.Series(float(end), index=df.index),
-                        f"whole analysis set; no CRS censored at day {end}")
+    crs_event = df["crs_max_grade"].astype(float).fillna(0) >= 1
+    specs["crs"] = (df, df["crs_onset_day"].astype(float), crs_event,
+                    pd.Series(float(end), index=df.index),
+                    f"whole analysis set; no CRS censored at day {end}")
     for lin in LINEAGES:
-        at_risk = _flag(df, f"{lin}_at_risk")
+        at_risk = df[f"{lin}_at_risk"].fillna(False).astype(bool)
         sub = df[at_risk]
         if labs is not None:
             last = last_t3_day(labs, LINEAGE_TEST[lin], t3_start)
@@ -205,7 +198,8 @@ def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
         else:
             censor = pd.Series(float(end), index=sub.index)
             how = f"at-risk patients; no new onset censored at day {end}"
-        specs[lin] = (sub, sub[f"{lin}_onset_day"], _flag(sub, f"{lin}_new_onset"), censor, how)
+        event = sub[f"{lin}_new_onset"].fillna(False).astype(bool)
+        specs[lin] = (sub, sub[f"{lin}_onset_day"].astype(float), event, censor, how)
     rows, curves = [], []
     for outcome, (sub, onset, event, censor, how) in specs.items():
         if len(sub) == 0:

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_number
+from cartcyto.analyses.columns import analysis_set, as_floats
 from cartcyto.vocabulary import LABELS
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import regression
@@ -40,7 +40,7 @@ def model_frame(patients: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.D
     if missing:
         raise ValueError(f"logistic PHT model: derived patients table has no column(s) {missing}; "
                          "check study['logistic_pht']['covariates']")
-    data = pd.DataFrame({c: as_number(df[c]) for c in cols}, index=df.index)
+    data = as_floats(df, cols)
     complete = data.dropna(subset=cols)
     return complete, data[data.isna().any(axis=1)].isna().sum().loc[lambda s: s > 0].to_dict()
 

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from cartcyto.analyses.columns import require
 from cartcyto.derive.ctcae import is_grade3_4
 from cartcyto.report.rows import stat_frame, stat_row, stat_value
 from cartcyto.report.tables import format_number, format_p
@@ -27,26 +28,13 @@ OUTCOME = "persistent_cytopenia"
 COUNT_METHOD = "n (%) of patients"
 
 
-def _num(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series(np.nan, index=df.index)
-    return pd.to_numeric(df[col], errors="coerce").astype(float)
-
-
-def _bool(s: pd.Series) -> pd.Series:
-    """true/false/1/0/yes/no (any case) or booleans -> pandas ``boolean`` (missing = <NA>)."""
-    m = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
-         "1.0": True, "0.0": False}
-    return s.map(lambda v: v if isinstance(v, (bool, np.bool_)) or pd.isna(v)
-                 else m.get(str(v).strip().lower(), pd.NA)).astype("boolean")
-
-
 # ------------------------------------------------------------------------------------ prior SCT
 def evaluability(patients: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
     """``evaluable`` and ``not_evaluable_reason`` (``death`` / ``relapse`` on or before the day)."""
     day = int(study["evaluable_after_day"])
-    death = (_num(patients, "death_day") <= day).to_numpy()
-    relapse = (_num(patients, "relapse_day") <= day).to_numpy()
+    require(patients, "death_day", "relapse_day")
+    death = (patients["death_day"].astype(float) <= day).to_numpy()
+    relapse = (patients["relapse_day"].astype(float) <= day).to_numpy()
     reason = np.where(death, "death", np.where(relapse, "relapse", ""))
     return pd.DataFrame({"patient_id": patients["patient_id"].astype(str).to_numpy(),
                          "evaluable": ~(death | relapse), "not_evaluable_reason": reason})
@@ -71,9 +59,10 @@ def persistent_grade3_4(labs: pd.DataFrame, patient_ids: Any, study: Mapping[str
 
 def prior_sct_patients(derived: pd.DataFrame, study: Mapping[str, Any]) -> pd.DataFrame:
     """The per-patient table the ``prior_sct`` rows rest on (one row per patient)."""
+    require(derived, "prior_hsct", OUTCOME)
     out = evaluability(derived, study)
-    out["prior_hsct"] = _bool(derived["prior_hsct"]).to_numpy()
-    out[OUTCOME] = _bool(derived[OUTCOME]).to_numpy()
+    out["prior_hsct"] = derived["prior_hsct"].array
+    out[OUTCOME] = derived[OUTCOME].array
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from cartcyto.analyses.columns import require
 from cartcyto.analyses.prior_sct import OUTCOME, prior_sct_patients
 from cartcyto.derive.ctcae import ctcae_grade
 from cartcyto.derive.scb import scb_recovery
@@ -30,21 +31,6 @@ RECOVERY_OUTCOMES = {  # scb_recovery column -> label
 }
 
 
-def _num(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series(np.nan, index=df.index)
-    return pd.to_numeric(df[col], errors="coerce").astype(float)
-
-
-def _bool(s: pd.Series) -> pd.Series:
-    """true/false/1/0/yes/no (any case) or booleans -> pandas ``boolean`` (missing = <NA>)."""
-    m = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False,
-         "1.0": True, "0.0": False}
-    return s.map(lambda v: v if isinstance(v, (bool, np.bool_)) or pd.isna(v)
-                 else m.get(str(v).strip().lower(), pd.NA)).astype("boolean")
-
-
-#
 def _max_grade(crs: pd.DataFrame, ids: pd.Index, lo: pd.Series, hi: pd.Series, col: str) -> np.ndarray:
     """Per patient: highest ``col`` grade on days lo <= day < hi (0 when none listed)."""
     if crs is None or crs.empty or col not in crs.columns:
@@ -62,18 +48,23 @@ def _max_grade(crs: pd.DataFrame, ids: pd.Index, lo: pd.Series, hi: pd.Series, c
 
 def scb_patients(derived: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataFrame | None,
                  crs: pd.DataFrame | None, study: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per boosted patient: Table 1 variables + the recovery of :func:`cartcyto.derive.scb.scb_recovery`."""
+    """One row per boosted patient: Table 1 variables + the recovery of :func:`cartcyto.derive.scb.scb_recovery`.
+
+    Needs ``scb_day``, ``death_day``, ``relapse_day``, ``last_followup_day`` and ``pre_ld_*``; the
+    descriptive covariates (ages, doses, products, ...) are missing where the cohort lacks them."""
+    require(derived, "pre_ld_anc", "pre_ld_hb", "pre_ld_plt")
     rec = scb_recovery(derived, labs, treatments, study)
     pat = derived.assign(patient_id=derived["patient_id"].astype(str)).set_index("patient_id")
     pat = pat.loc[rec["patient_id"]]
     out = rec.set_index("patient_id")
-    scb = _num(pat, "scb_day")
+    scb = pat["scb_day"].astype(float)
     out["months_cart_to_scb"] = scb / MONTH_DAYS
     for col in ("age_at_diagnosis_years", "age_at_sct_years", "age_years", "age_at_scb_years",
                 "months_hsct_to_cart", "n_relapses", "scb_cd34_per_kg", "scb_cd3_per_kg"):
-        out[col] = _num(pat, col)
+        out[col] = pat[col].astype(float) if col in pat.columns else np.nan  # not recorded: missing
     for col in ("prior_hsct", "gvhd_after_scb"):
-        out[col] = _bool(pat[col]) if col in pat.columns else pd.array([pd.NA] * len(pat), dtype="boolean")
+        out[col] = (pat[col].astype("boolean") if col in pat.columns
+                    else pd.array([pd.NA] * len(pat), dtype="boolean"))
     for col in ("car_product", "death_cause"):
         out[col] = pat[col].astype("string") if col in pat.columns else pd.NA
     ids = pd.Index(out.index)
@@ -83,15 +74,16 @@ def scb_patients(derived: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataF
         out[f"{kind}_max_grade_before_scb"] = _max_grade(crs, ids, zero, scb, f"{kind}_grade")
         out[f"{kind}_max_grade_after_scb"] = _max_grade(crs, ids, scb + 1, inf, f"{kind}_grade")
     bounds = study["criteria"]["grades"]
-    pre = [ctcae_grade(t, _num(pat, f"pre_ld_{t}"), bounds=bounds) for t in ("anc", "hb", "plt")]
+    pre = [ctcae_grade(t, pat[f"pre_ld_{t}"].astype(float), bounds=bounds) for t in ("anc", "hb", "plt")]
     avail = np.all([~g.isna() for g in pre], axis=0)
     pan = np.all([(g >= 1).fillna(False) for g in pre], axis=0)
     out["baseline_pancytopenia"] = pd.array(np.where(avail, pan, None), dtype="boolean")
-    end_day = _num(pat, "death_day").fillna(_num(pat, "last_followup_day"))
+    death = pat["death_day"].astype(float)
+    end_day = death.fillna(pat["last_followup_day"].astype(float))
     out["followup_after_scb_days"] = (end_day - scb).to_numpy()
     out["followup_after_scb_months"] = out["followup_after_scb_days"] / MONTH_DAYS
-    out["relapse_after_scb"] = (_num(pat, "relapse_day") > scb).to_numpy()
-    out["deceased"] = _num(pat, "death_day").notna().to_numpy()
+    out["relapse_after_scb"] = (pat["relapse_day"].astype(float) > scb).to_numpy()
+    out["deceased"] = death.notna().to_numpy()
     out["alive_in_cr"] = ~out["deceased"] & ~out["relapse_after_scb"]
     return out.reset_index()
 
@@ -120,12 +112,12 @@ def scb_stats(table: pd.DataFrame, derived: pd.DataFrame, study: Mapping[str, An
     add("scb_given", count_percent(cyto_sct["patient_id"].isin(ids)), level="persistent cytopenia after SCT",
         method="boosted among evaluable prior-SCT patients with persistent grade 3-4 cytopenia")
     for col in CONTINUOUS:
-        add(col, median_range(_num(table, col)))
-    add("months_hsct_to_cart", count_percent(_num(table, "months_hsct_to_cart").lt(12)
-                                             .where(_num(table, "months_hsct_to_cart").notna())),
-        level="<12", method=COUNT_METHOD)
-    add("n_relapses", count_percent(_num(table, "n_relapses").ge(2).where(_num(table, "n_relapses").notna())),
-        level=">=2", method=COUNT_METHOD)
+        add(col, median_range(table[col].astype(float)))
+    months, relapses = table["months_hsct_to_cart"].astype(float), table["n_relapses"].astype(float)
+    add("months_hsct_to_cart", count_percent(months.lt(12).where(months.notna())), level="<12",
+        method=COUNT_METHOD)
+    add("n_relapses", count_percent(relapses.ge(2).where(relapses.notna())), level=">=2",
+        method=COUNT_METHOD)
     for col in CATEGORICAL:
         vals = table[col].astype("string")
         vals = vals.str.replace(r"\.0$", "", regex=True).mask(vals.fillna("") == "")
@@ -135,12 +127,12 @@ def scb_stats(table: pd.DataFrame, derived: pd.DataFrame, study: Mapping[str, An
         if col in table.columns and table[col].notna().any():
             add(col, count_percent(table[col].astype("boolean")), level="true", method=COUNT_METHOD)
     for kind in ("crs", "icans"):
-        g = _num(table, f"{kind}_max_grade_after_scb")
+        g = table[f"{kind}_max_grade_after_scb"].astype(float)
         add(f"{kind}_after_scb", count_percent(g >= 1), level="true",
             method=f"{kind.upper()} grade >= 1 on a day after the SCB; {COUNT_METHOD}")
     resp = table[table["response"] == "responder"]
     for col in RECOVERY_OUTCOMES:
-        add(col, median_range(_num(resp, col)), analysis="scb_recovery",
+        add(col, median_range(resp[col].astype(float)), analysis="scb_recovery",
             method=f"days from the SCB, responders only; {MEDIAN_METHOD}")
     return stat_frame(rows)
 
@@ -216,7 +208,7 @@ def format_scb_table1(stats: pd.DataFrame) -> pd.DataFrame:
 def format_scb_listing(table: pd.DataFrame) -> pd.DataFrame:
     """One line per boosted patient: timing, dose, pre-SCB cytopenia, response and recovery days."""
     def day(col, status=None):
-        v = _num(table, col)
+        v = table[col].astype(float)
         text = v.map(lambda x: "" if x != x else format_number(x, 0))
         if status is not None:
             st = table[status].astype(str)
@@ -227,9 +219,9 @@ def format_scb_listing(table: pd.DataFrame) -> pd.DataFrame:
     status = [f"{s} ({c})" if c else s for s, c in zip(status, cause)]
     return pd.DataFrame({
         "patient_id": table["patient_id"],
-        "months_cart_to_scb": _num(table, "months_cart_to_scb").map(lambda x: format_number(x, 1)),
-        "cd34_x10e6_per_kg": _num(table, "scb_cd34_per_kg").map(lambda x: format_number(x, 2)),
-        "cd3_x10e4_per_kg": _num(table, "scb_cd3_per_kg").map(lambda x: format_number(x, 2)),
+        "months_cart_to_scb": table["months_cart_to_scb"].astype(float).map(lambda x: format_number(x, 1)),
+        "cd34_x10e6_per_kg": table["scb_cd34_per_kg"].astype(float).map(lambda x: format_number(x, 2)),
+        "cd3_x10e4_per_kg": table["scb_cd3_per_kg"].astype(float).map(lambda x: format_number(x, 2)),
         "pre_scb_cytopenia": table["pre_scb_cytopenia"],
         "response": table["response"],
         "anc_recovery_day": day("anc_recovery_day", "anc_status"),

@@ -13,8 +13,9 @@ infusion (the Figure 4 legend's definition), recovery day for patients who recov
 uses the patients with both values present (pairwise complete): a CRS onset day exists only for
 patients with CRS. The population is appended to ``method``.
 
-Lineages, markers and labels come from :mod:`cartcyto.vocabulary`;
-column readers (``as_bool``, ``as_number``, ``analysis_set``) live in ``cartcyto.analyses.columns``.
+Lineages, markers and labels come from :mod:`cartcyto.vocabulary`; ``analysis_set`` and
+``require`` from :mod:`cartcyto.analyses.columns`. The dashed least-squares lines of the scatter
+figures are computed here too (:func:`trend_lines`), so the figures only draw.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import tests
 from cartcyto.vocabulary import CRS_TIMES, LINEAGES, MARKERS
@@ -36,8 +37,7 @@ RECOVERY_ANALYSIS = "spearman_recovery"
 def marker_terms(patients: pd.DataFrame, markers: Iterable[str] = MARKERS) -> list[str]:
     """``lg_max_<marker>`` columns present in ``patients`` with at least one value, in order."""
     cols = [f"lg_max_{m}" for m in markers]
-    return [c for c in cols if c in patients.columns
-            and pd.to_numeric(patients[c], errors="coerce").notna().any()]
+    return [c for c in cols if c in patients.columns and patients[c].notna().any()]
 
 
 def spearman_pairs(df: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], *,
@@ -49,19 +49,16 @@ def spearman_pairs(df: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[st
     ``population`` optionally maps an outcome to a boolean mask of ``df`` rows that enter its
     correlations (e.g. new-onset patients of that lineage) and ``note`` (a string, or a mapping
     outcome -> string) names the population; it is appended to the test's ``method``. Rows
-    follow ``outcomes`` then ``terms`` order; absent columns are skipped.
+    follow ``outcomes`` then ``terms`` order; every column must be present.
     """
+    require(df, *outcomes, *terms)
     rows = []
     for outcome in outcomes:
-        if outcome not in df.columns:
-            continue
         sub = df if population is None or outcome not in population else df[population[outcome]]
-        y = pd.to_numeric(sub[outcome], errors="coerce").to_numpy(float)
+        y = sub[outcome].astype(float).to_numpy()
         who = note.get(outcome, "") if isinstance(note, Mapping) else note
         for term in terms:
-            if term not in sub.columns:
-                continue
-            x = pd.to_numeric(sub[term], errors="coerce").to_numpy(float)
+            x = sub[term].astype(float).to_numpy()
             res = tests.spearman(x, y, convention=convention).iloc[0]
             rows.append(stat_row(analysis, "rho", res["estimate"], outcome=outcome, term=term,
                                  p_value=res["p_value"], n=res["n"],
@@ -89,7 +86,7 @@ def recovery_outcomes() -> list[str]:
 
 def new_onset_mask(df: pd.DataFrame, lineage: str) -> pd.Series:
     """Rows of ``df`` with a new-onset severe episode of ``lineage`` (missing = no)."""
-    return as_bool(df[f"{lineage}_new_onset"]).fillna(False).astype(bool)
+    return require(df, f"{lineage}_new_onset")[f"{lineage}_new_onset"].fillna(False).astype(bool)
 
 
 RECOVERY_NOTE = {
@@ -111,8 +108,7 @@ def recovery_values(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in recovery_outcomes():
         lin, what = col[:2], col[3:]
-        if col in out.columns:
-            out[col] = fig4_values(df, lin, what)
+        out[col] = fig4_values(df, lin, what)
     return out
 
 
@@ -127,6 +123,30 @@ def recovery(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
     note = {o: RECOVERY_NOTE[o[3:]] for o in recovery_outcomes()}
     return spearman_pairs(df, recovery_outcomes(), recovery_terms(df),
                           analysis=RECOVERY_ANALYSIS, convention=convention, note=note)
+
+
+TREND_COLUMNS = ["outcome", "term", "slope", "intercept", "x_min", "x_max", "n"]
+
+
+def trend_lines(patients: pd.DataFrame, pairs: Iterable[Sequence[tuple[str, str]]], *,
+                populations: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
+    """The dashed guide line of each scatter panel: ordinary least squares ``outcome = intercept
+    + slope * term`` over the rows of ``patients`` with both values (``populations`` as in
+    :func:`spearman_pairs`), drawn from ``x_min`` to ``x_max``. A visual aid, not a reported
+    statistic; a pair with fewer than 3 points or a single distinct x has no line (no row).
+    ``pairs`` is nested as the figure's panels (rows of (outcome, term))."""
+    populations = populations or {}
+    rows = []
+    for outcome, term in (pair for row in pairs for pair in row):
+        sub = patients[populations[outcome]] if outcome in populations else patients
+        require(sub, outcome, term)
+        x, y = sub[term].astype(float), sub[outcome].astype(float)
+        ok = (x.notna() & y.notna()).to_numpy(bool)
+        if ok.sum() >= 3 and x[ok].nunique() > 1:
+            slope, icept = np.polyfit(x[ok], y[ok], 1)
+            rows.append({"outcome": outcome, "term": term, "slope": slope, "intercept": icept,
+                         "x_min": x[ok].min(), "x_max": x[ok].max(), "n": int(ok.sum())})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def strongest(stats: pd.DataFrame, outcome: str, k: int = 3) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.analyses.spearman import spearman_pairs
 from cartcyto.vocabulary import LINEAGES
 from cartcyto.report.rows import stat_frame, stat_row
@@ -57,12 +57,10 @@ def any_use(patients: pd.DataFrame) -> pd.DataFrame:
 
     n is the number of analysis-set patients with a known (non-missing) value.
     """
-    df = analysis_set(patients)
+    df = require(analysis_set(patients), *(column for column, _ in TREATMENTS.values()))
     rows = []
     for column, _ in TREATMENTS.values():
-        if column not in df.columns:
-            continue
-        b = as_bool(df[column])
+        b = df[column]
         n, count = int(b.notna().sum()), int(b.fillna(False).sum())
         pct = 100.0 * count / n if n else np.nan
         for statistic, value in (("count", count), ("percent", pct)):
@@ -77,12 +75,11 @@ def daily_use(treatments: pd.DataFrame, patients: pd.DataFrame,
 
     Columns: ``treatment`` (gcsf, prbc, platelets, toci_or_steroid), ``day``, ``count`` (distinct
     analysis-set patients treated that day), ``percent`` (of ``n``), ``n`` (analysis set), and
-    ``count_<group>`` per CRS group (none/mild/severe) when ``crs_group`` is present.
+    ``count_<group>`` per CRS group (none/mild/severe).
     """
-    df = analysis_set(patients)
+    df = require(analysis_set(patients), "crs_group")
     ids = df["patient_id"].astype(str)
-    groups = (df.set_index(ids)["crs_group"].astype("string")
-              if "crs_group" in df.columns else None)
+    groups = df.set_index(ids)["crs_group"]
     tr = treatments.assign(patient_id=treatments["patient_id"].astype(str),
                            treatment=treatments["treatment"].astype(str).str.strip().str.lower(),
                            day=pd.to_numeric(treatments["day"], errors="coerce"))
@@ -95,11 +92,10 @@ def daily_use(treatments: pd.DataFrame, patients: pd.DataFrame,
         count = given.groupby("day").size().reindex(day_index, fill_value=0)
         part = pd.DataFrame({"treatment": panel, "day": day_index, "count": count.to_numpy(),
                              "percent": 100.0 * count.to_numpy() / n if n else np.nan, "n": n})
-        if groups is not None:
-            g = given.assign(group=given["patient_id"].map(groups))
-            for level in ("none", "mild", "severe"):
-                c = g[g["group"] == level].groupby("day").size().reindex(day_index, fill_value=0)
-                part[f"count_{level}"] = c.to_numpy()
+        g = given.assign(group=given["patient_id"].map(groups))
+        for level in ("none", "mild", "severe"):
+            c = g[g["group"] == level].groupby("day").size().reindex(day_index, fill_value=0)
+            part[f"count_{level}"] = c.to_numpy()
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
@@ -140,13 +136,13 @@ def pht_outcomes(patients: pd.DataFrame, *, convention: str,
     Per outcome, patients with both PHT and the outcome known; the chi-square table is
     [[pht & outcome, pht & no outcome], [no pht & outcome, no pht & no outcome]].
     """
-    df = analysis_set(patients)
-    pht = as_bool(df["pht"])
+    df = require(analysis_set(patients), "pht")
+    pht = df["pht"]
     rows = []
     for outcome in outcomes:
-        if outcome not in df.columns:
+        if outcome not in df.columns:  # an outcome the cohort does not record
             continue
-        y = as_bool(df[outcome])
+        y = require(df, outcome)[outcome]
         ok = (pht.notna() & y.notna()).to_numpy(bool)
         p, yy = pht[ok].astype(bool).to_numpy(), y[ok].astype(bool).to_numpy()
         table = np.array([[np.sum(p & yy), np.sum(p & ~yy)], [np.sum(~p & yy), np.sum(~p & ~yy)]])

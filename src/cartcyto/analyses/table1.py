@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.report.rows import stat_frame, stat_row
 
 ANALYSIS = "table1"
@@ -65,7 +65,7 @@ def _level_series(df: pd.DataFrame, row: Row) -> pd.Series:
     """The column as strings matching `row.levels` (CRS grade is binned none/1/2/3-4)."""
     s = df[row.term]
     if row.term == "crs_max_grade":
-        g = pd.to_numeric(s, errors="coerce")
+        g = s.astype(float)
         out = pd.Series(pd.NA, index=s.index, dtype="object")
         out[g == 0] = "none"
         out[g == 1] = "1"
@@ -86,8 +86,9 @@ def table1_stats(derived: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> 
     for row in rows:
         if row.term not in df.columns:
             continue
+        require(df, row.term)
         if row.kind == "continuous":
-            x = pd.to_numeric(df[row.term], errors="coerce").dropna().to_numpy(float)
+            x = df[row.term].astype(float).dropna().to_numpy(float)
             n = len(x)
             stats = {"median": np.median(x), "min": x.min(), "max": x.max()} if n else {}
             for name, value in stats.items():
@@ -103,7 +104,7 @@ def table1_stats(derived: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> 
                 out.append(stat_row(ANALYSIS, "percent", 100.0 * count / n if n else np.nan,
                                     term=row.term, level=level, n=n, method=COUNT_METHOD))
         else:
-            b = as_bool(df[row.term])
+            b = df[row.term]
             n = int(b.notna().sum())
             count = int(b.fillna(False).sum())
             out.append(stat_row(ANALYSIS, "count", count, term=row.term, level="true", n=n,
@@ -113,7 +114,7 @@ def table1_stats(derived: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> 
     return stat_frame(out)
 
 
-def _num(x: float) -> str:
+def _fmt(x: float) -> str:
     """Print a number as the paper does: up to 2 decimals, no trailing zeros."""
     return f"{round(float(x), 2):.2f}".rstrip("0").rstrip(".")
 
@@ -131,16 +132,16 @@ def format_table1(stats: pd.DataFrame, rows: tuple[Row, ...] = TABLE1_ROWS) -> p
             lines.append((row.section, ""))
         section = row.section
         if row.kind == "continuous":
-            lines.append((row.label, f"{_num(st[(row.term, '', 'median')])} "
-                                     f"[{_num(st[(row.term, '', 'min')])}-{_num(st[(row.term, '', 'max')])}]"))
+            lines.append((row.label, f"{_fmt(st[(row.term, '', 'median')])} "
+                                     f"[{_fmt(st[(row.term, '', 'min')])}-{_fmt(st[(row.term, '', 'max')])}]"))
         elif row.levels:
             lines.append((row.label, ""))
             for level in row.levels:
                 c, p = st[(row.term, level, "count")], st[(row.term, level, "percent")]
-                lines.append((f"  {LEVEL_LABELS.get(level, level)}", f"{int(c)} ({_num(p)}%)"))
+                lines.append((f"  {LEVEL_LABELS.get(level, level)}", f"{int(c)} ({_fmt(p)}%)"))
         else:
             c, p = st[(row.term, "true", "count")], st[(row.term, "true", "percent")]
-            lines.append((row.label, f"{int(c)} ({_num(p)}%)"))
+            lines.append((row.label, f"{int(c)} ({_fmt(p)}%)"))
     return pd.DataFrame(lines, columns=["Characteristic", f"Value (n={n_total})"])
 
 
@@ -150,10 +151,8 @@ def crs_treatment_stats(derived: pd.DataFrame) -> pd.DataFrame:
     Rows: analysis ``crs_treatment``, term ``toci_or_steroid``, level = CRS group, statistics
     count and percent with n = patients of that group in the analysis set.
     """
-    df = analysis_set(derived)
-    if "crs_group" not in df.columns or "toci_or_steroid" not in df.columns:
-        return stat_frame([])
-    used = as_bool(df["toci_or_steroid"]).fillna(False).astype(bool)
+    df = require(analysis_set(derived), "crs_group", "toci_or_steroid")
+    used = df["toci_or_steroid"].fillna(False).astype(bool)
     out = []
     for group in ("none", "mild", "severe"):
         in_group = df["crs_group"].astype(str) == group

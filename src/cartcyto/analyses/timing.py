@@ -14,14 +14,18 @@ Values are the derived columns as they are: ``onset_day`` of a baseline episode 
 severe day before the infusion (negative); ``recovery_day`` exists for recovered episodes only;
 ``duration_days`` of an unrecovered episode runs to its censoring day (last measurement or
 death), so medians of duration include censored episodes, as a descriptive table does.
+
+The values every row rests on are one tidy frame, :func:`timing_points` (one row per patient,
+population and column); Supplementary Figure 2 draws those points.
 """
 from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_median_range, format_p
 from cartcyto.stats import describe, tests
@@ -38,34 +42,49 @@ GROUPS = {
 }
 
 
-def _flag(df: pd.DataFrame, column: str) -> pd.Series:
-    if column not in df.columns:
-        return pd.Series(False, index=df.index)
-    return as_bool(df[column]).fillna(False).astype(bool)
+POINT_COLUMNS = ["patient_id", "sample", "column", "value"]
 
 
 def groups(df: pd.DataFrame, lin: str) -> dict[str, pd.Series]:
     """Masks of the three populations of ``lin`` within ``df`` (analysis set)."""
-    base, new = _flag(df, f"{lin}_baseline"), _flag(df, f"{lin}_new_onset") & ~_flag(df, f"{lin}_baseline")
+    require(df, f"{lin}_baseline", f"{lin}_new_onset")
+    base = df[f"{lin}_baseline"].fillna(False).astype(bool)
+    new = df[f"{lin}_new_onset"].fillna(False).astype(bool) & ~base
     return {"timing_all": base | new, "timing_new_onset": new, "timing_baseline": base}
 
 
-def _values(df: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_numeric(df[column], errors="coerce") if column in df.columns else pd.Series(dtype=float)
+def timing_points(patients: pd.DataFrame) -> pd.DataFrame:
+    """The values of every timing row: one row per analysis-set patient, population (``sample``:
+    ``timing_all``, ``timing_new_onset``, ``timing_baseline``) and column ``<L>_<measure>`` with
+    a value (missing values are left out), in patient order."""
+    df = require(analysis_set(patients), *(f"{lin}_{m}" for lin in LINEAGES for m in MEASURES))
+    ids = df["patient_id"].astype(str).to_numpy()
+    parts = []
+    for lin in LINEAGES:
+        for sample, mask in groups(df, lin).items():
+            for measure in MEASURES:
+                col = f"{lin}_{measure}"
+                v = df[col].astype(float).to_numpy()
+                keep = mask.to_numpy(bool) & ~np.isnan(v)
+                parts.append(pd.DataFrame({"patient_id": ids[keep], "sample": sample,
+                                           "column": col, "value": v[keep]}, columns=POINT_COLUMNS))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _values(points: pd.DataFrame, sample: str, column: str) -> np.ndarray:
+    sel = (points["sample"] == sample).to_numpy(bool) & (points["column"] == column).to_numpy(bool)
+    return points["value"].to_numpy(float)[sel]
 
 
 def timing_describe(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     """median/min/max rows of every measure x lineage x population."""
-    df = analysis_set(patients)
+    pts = timing_points(patients)
     rows = []
     for lin in LINEAGES:
-        masks = groups(df, lin)
-        for analysis, mask in masks.items():
+        for analysis in GROUPS:
             for measure in MEASURES:
                 col = f"{lin}_{measure}"
-                if col not in df.columns:
-                    continue
-                res = describe.median_range(_values(df[mask], col))
+                res = describe.median_range(_values(pts, analysis, col))
                 for r in res.itertuples(index=False):
                     rows.append(stat_row(analysis, r.statistic, r.estimate, outcome=col, n=r.n,
                                          method=f"{r.method}; {GROUPS[analysis]}"))
@@ -75,16 +94,13 @@ def timing_describe(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
 def timing_baseline_vs_new(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     """Supp. Figure 2: Mann-Whitney U, baseline-severe (x) vs new-onset (y), per measure."""
     convention = study["conventions"]
-    df = analysis_set(patients)
+    pts = timing_points(patients)
     rows = []
     for lin in LINEAGES:
-        masks = groups(df, lin)
         for measure in MEASURES:
             col = f"{lin}_{measure}"
-            if col not in df.columns:
-                continue
-            res = tests.mann_whitney(_values(df[masks["timing_baseline"]], col),
-                                     _values(df[masks["timing_new_onset"]], col),
+            res = tests.mann_whitney(_values(pts, "timing_baseline", col),
+                                     _values(pts, "timing_new_onset", col),
                                      convention=convention).iloc[0]
             rows.append(stat_row("timing_baseline_vs_new", "U", res["estimate"], outcome=col,
                                  p_value=res["p_value"], n=res["n"],
@@ -140,10 +156,10 @@ def format_baseline_vs_new(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def timing_results(patients: pd.DataFrame, study: Mapping) -> dict:
-    """Every statistic of the family plus the printed tables."""
+    """Every statistic of the family, the printed tables and the points (:func:`timing_points`)."""
     stats = stat_frame(pd.concat([timing_describe(patients, study),
                                   timing_baseline_vs_new(patients, study)], ignore_index=True))
-    return {"stats": stats,
+    return {"stats": stats, "points": timing_points(patients),
             "tables": {"supp_table1_timing_all": format_timing(stats, "timing_all"),
                        "supp_table2_timing_new_onset": format_timing(stats, "timing_new_onset"),
                        "supp_fig2_timing_baseline_vs_new": format_baseline_vs_new(stats)}}

@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.vocabulary import MARKERS
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_median_range, format_p
@@ -58,18 +58,13 @@ LEVEL_LABEL = {"M": "Male", "F": "Female", "true": "Yes", "false": "No"}
 CATEGORY_ORDER = {"sex": ["M", "F"], "car_target": ["CD19", "CD22", "CD19-CD22"]}
 
 
-def _flag(df: pd.DataFrame, column: str) -> pd.Series:
-    if column not in df.columns:
-        return pd.Series(False, index=df.index)
-    return as_bool(df[column]).fillna(False).astype(bool)
-
-
 def _categories(s: pd.Series, term: str) -> tuple[pd.Series, list[str]]:
-    """The factor as category strings (<NA> missing) and its category order."""
+    """The factor as category strings (<NA> missing) and its category order; a flag's
+    categories are ``true`` / ``false``."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        levels = ["true", "false"] if s.notna().any() else []
+        return s.astype("boolean").map({True: "true", False: "false"}).astype("object"), levels
     s = s.where(s.astype("string").str.strip().fillna("") != "")  # blank cells are missing
-    b = as_bool(s)
-    if b.notna().sum() == s.notna().sum() and s.notna().any():  # a boolean column
-        return b.map({True: "true", False: "false"}).astype("object"), ["true", "false"]
     cat = s.astype("string").str.strip().astype("object").where(s.notna())
     seen = sorted(str(v) for v in cat.dropna().unique())
     order = [c for c in CATEGORY_ORDER.get(term, []) if c in seen]
@@ -81,23 +76,24 @@ def univariate_lineage(patients: pd.DataFrame, lin: str, study: Mapping,
     """Statistics rows of one lineage's univariate table (absent factor columns are skipped)."""
     convention = study["conventions"]
     analysis, outcome = f"univariate_{lin}", f"{lin}_new_onset"
-    df = analysis_set(patients)
-    df = df[_flag(df, f"{lin}_at_risk")]
-    new = _flag(df, outcome)
+    df = require(analysis_set(patients), f"{lin}_at_risk", outcome)
+    df = df[df[f"{lin}_at_risk"].fillna(False).to_numpy(bool)]
+    new = df[outcome].fillna(False).astype(bool)
     grp = {"new_onset": df[new], "no_severe": df[~new]}
     rows = []
     for term in factors:
-        if term not in df.columns:
+        if term not in df.columns:  # a factor the cohort does not record
             continue
+        require(df, term)
         if term in CATEGORICAL:
             rows += _categorical(grp, term, analysis, outcome, convention)
             continue
         for level, sub in grp.items():
-            res = describe.median_range(pd.to_numeric(sub[term], errors="coerce"))
+            res = describe.median_range(sub[term].astype(float))
             for r in res.itertuples(index=False):
                 rows.append(stat_row(analysis, r.statistic, r.estimate, outcome=outcome, term=term,
                                      level=level, n=r.n, method=r.method))
-        x, y = (pd.to_numeric(grp[g][term], errors="coerce") for g in GROUP_ORDER)
+        x, y = (grp[g][term].astype(float) for g in GROUP_ORDER)
         res = tests.mann_whitney(x, y, convention=convention).iloc[0]
         how = " (grade as ordinal)" if term in ORDINAL else ""
         rows.append(stat_row(analysis, "U", res["estimate"], outcome=outcome, term=term,

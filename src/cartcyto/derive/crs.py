@@ -37,6 +37,7 @@ from cartcyto.derive.episodes import (
     name_codes,
     nullable_bool,
     nullable_int,
+    numbers,
     patient_codes,
     sort_key,
 )
@@ -53,10 +54,6 @@ def _ids(cohort) -> pd.Index:
 def _table(cohort, name: str) -> pd.DataFrame | None:
     t = getattr(cohort, name, None)
     return t if t is not None and len(t) else None
-
-
-def _num(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def crs_group(max_grade: np.ndarray, groups: Mapping[str, Any]) -> pd.Series:
@@ -93,8 +90,8 @@ def _max_by(p, g, n, fill):
 def crs_from_table(crs: pd.DataFrame, ids: pd.Index) -> dict[str, np.ndarray]:
     n = len(ids)
     p0 = patient_codes(ids, crs["patient_id"])
-    d0 = _num(crs["day"])
-    p, d, g = _daily_max(p0, d0, _num(crs["crs_grade"]))
+    d0 = numbers(crs["day"])
+    p, d, g = _daily_max(p0, d0, numbers(crs["crs_grade"]))
     df = d.astype(float)
     max_grade = _max_by(p, g, n, 0)
     onset = first_by(p, g >= 1, df, n)
@@ -111,7 +108,7 @@ def crs_from_table(crs: pd.DataFrame, ids: pd.Index) -> dict[str, np.ndarray]:
     out = {"crs_max_grade": max_grade, "crs_onset_day": onset, "crs_peak_day": peak,
            "crs_recovery_day": recovery}
     if "icans_grade" in crs.columns:
-        pi, _, gi = _daily_max(p0, d0, _num(crs["icans_grade"]))
+        pi, _, gi = _daily_max(p0, d0, numbers(crs["icans_grade"]))
         out["icans_max_grade"] = _max_by(pi, gi, n, 0)
     return out
 
@@ -126,7 +123,7 @@ def derive_crs(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     if crs is not None:
         arr = crs_from_table(crs, _ids(cohort))
     else:
-        arr = {c: (_num(pts[c]) if c in pts.columns else np.full(n, np.nan)) for c in CRS_SUMMARY}
+        arr = {c: (numbers(pts[c]) if c in pts.columns else np.full(n, np.nan)) for c in CRS_SUMMARY}
     cols: dict[str, Any] = {
         "crs_max_grade": nullable_int(arr["crs_max_grade"]),
         "crs_group": crs_group(arr["crs_max_grade"], study["crs_groups"]).array,
@@ -158,7 +155,7 @@ def derive_markers(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     if mk is not None:
         lo, hi = study["marker_window"]
         p = patient_codes(_ids(cohort), mk["patient_id"])
-        d, v = _num(mk["day"]), _num(mk["value"])
+        d, v = numbers(mk["day"]), numbers(mk["value"])
         code, uniq = name_codes(mk["marker"], marker_column)
         present = sorted(set(uniq), key=lambda m: (KNOWN_MARKERS.index(m)
                                                     if m in KNOWN_MARKERS else len(KNOWN_MARKERS), m))
@@ -177,7 +174,7 @@ def derive_markers(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols[f"lg_max_{m}"] = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)
     if "ldh" in pts.columns:
-        x = _num(pts["ldh"])
+        x = numbers(pts["ldh"])
         cols["lg_ldh"] = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)
     return pd.DataFrame(cols, index=pd.RangeIndex(n))
 
@@ -200,7 +197,7 @@ def derive_treatments(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
         return pd.DataFrame(cols)
     t3_start = study["phases"]["t3_start"]
     p = patient_codes(_ids(cohort), tr["patient_id"])
-    d = _num(tr["day"])
+    d = numbers(tr["day"])
     code, raw = name_codes(tr["treatment"])
     names, merged = np.unique(raw.astype(str), return_inverse=True)  # "GCSF" and "gcsf" are one
     code = np.where(code >= 0, merged[np.maximum(code, 0)], -1)

@@ -152,6 +152,12 @@ def event_within(p: np.ndarray, d: np.ndarray, ev_p: np.ndarray, ev_d: np.ndarra
     return ok & (ek[np.maximum(i, 0)] >= lk - window)
 
 
+def numbers(s: pd.Series) -> np.ndarray:
+    """A numeric column of a cohort table as float64 (missing NaN); the cohort reader has
+    checked that it holds numbers."""
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def nullable_int(x: np.ndarray) -> pd.arrays.IntegerArray:
     miss = np.isnan(x)
     return pd.arrays.IntegerArray(np.where(miss, 0, x).astype(np.int64), miss)
@@ -203,7 +209,7 @@ def patient_context(cohort, study: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
     def col(name, default=np.nan):
         if name in pts.columns:
-            x = pd.to_numeric(pts[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            x = numbers(pts[name])
             return np.where(np.isnan(x), default, x)
         return np.full(n, default, dtype=float)
 
@@ -217,7 +223,7 @@ def transfusions(cohort, ids: pd.Index) -> dict[str, tuple[np.ndarray, np.ndarra
     if tr is None or len(tr) == 0:
         return {}
     p = patient_codes(ids, tr["patient_id"])
-    d = pd.to_numeric(tr["day"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    d = numbers(tr["day"])
     code, names = name_codes(tr["treatment"])
     ok = (p >= 0) & ~np.isnan(d) & (code >= 0)
     out = {}

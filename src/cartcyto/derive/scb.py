@@ -49,6 +49,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from cartcyto.derive.dtypes import require
+
 _SHIFT = 1 << 20        # day offset so that keys stay positive for negative days
 _SPAN = 1 << 22         # > any day range; key = code * _SPAN + day + _SHIFT
 PRODUCTS = {"rbc": "prbc", "plt": "platelets"}
@@ -58,12 +60,6 @@ RECOVERY_COLUMNS = [
     "anc_status", "anc_recovery_day", "anc_recurrence",
     "rbc_ti_status", "rbc_ti_day", "plt_ti_status", "plt_ti_day", "response",
 ]
-
-
-def _num(df: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in df.columns:
-        return np.full(len(df), np.nan)
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _keys(code: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -120,12 +116,13 @@ def _any_by(code: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
 
 def followup_end(patients: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(end day, reason) of the post-SCB observation: min of last follow-up, death, later relapse."""
-    scb = _num(patients, "scb_day")
-    relapse = _num(patients, "relapse_day")
+    days = require(patients, "scb_day", "relapse_day", "death_day", "last_followup_day")[
+        ["scb_day", "relapse_day", "death_day", "last_followup_day"]].astype(float)
+    scb, relapse = days["scb_day"].to_numpy(), days["relapse_day"].to_numpy()
     with np.errstate(invalid="ignore"):
         relapse = np.where(relapse > scb, relapse, np.nan)
     # order matters for ties: a death on the last follow-up day ends follow-up by death
-    cand = np.vstack([_num(patients, "death_day"), relapse, _num(patients, "last_followup_day")])
+    cand = np.vstack([days["death_day"].to_numpy(), relapse, days["last_followup_day"].to_numpy()])
     with np.errstate(invalid="ignore"):
         filled = np.where(np.isnan(cand), np.inf, cand)
         end = filled.min(axis=0)
@@ -204,10 +201,11 @@ def pre_scb_lineages(labs: pd.DataFrame, ids: pd.Index, scb: np.ndarray,
 def scb_recovery(patients: pd.DataFrame, labs: pd.DataFrame, treatments: pd.DataFrame | None,
                  study: Mapping[str, Any]) -> pd.DataFrame:
     """One row per boosted patient with the columns of :data:`RECOVERY_COLUMNS` (days from SCB)."""
-    boosted = patients[np.isfinite(_num(patients, "scb_day"))].reset_index(drop=True)
+    scb_all = require(patients, "scb_day")["scb_day"].astype(float).to_numpy()
+    boosted = patients[np.isfinite(scb_all)].reset_index(drop=True)
     ids = pd.Index(boosted["patient_id"].astype(str))
     cfg = dict(study["scb"])
-    scb = _num(boosted, "scb_day")
+    scb = boosted["scb_day"].astype(float).to_numpy()
     end, reason = followup_end(boosted)
     n = len(boosted)
     if treatments is None:

@@ -3,7 +3,8 @@
 * :func:`heatmap` -- outcomes x terms, cells coloured by r (diverging, -1..1) and labelled with
   r and significance stars (Figure 3A, 4G, 6E).
 * :func:`scatter_panels` -- one scatter per (outcome, term) pair with its r and p (Figure 3B-J,
-  6F-I); the values come from the derived table, the r and p from the statistics rows.
+  6F-I); the values come from the derived table, the r and p from the statistics rows and the
+  dashed guide lines from :func:`cartcyto.analyses.spearman.trend_lines`.
 """
 from __future__ import annotations
 
@@ -79,12 +80,14 @@ def heatmap(stats: pd.DataFrame, outcomes: Sequence[str], terms: Sequence[str], 
 
 def scatter_panels(patients: pd.DataFrame, stats: pd.DataFrame,
                    pairs: Sequence[Sequence[tuple[str, str]]], *,
+                   lines: pd.DataFrame | None = None,
                    labels: Mapping[str, str] | None = None,
                    colours: Mapping[str, str] | None = None,
                    populations: Mapping[str, pd.Series] | None = None,
                    panel_letters: str = ""):
     """A grid of scatter plots: ``pairs[i][j] = (outcome, term)`` is drawn in row i, column j
-    (y = outcome, x = term), annotated with r and p from ``stats``.
+    (y = outcome, x = term), annotated with r and p from ``stats``, with the dashed line of
+    ``lines`` (:func:`cartcyto.analyses.spearman.trend_lines`) where it has one for the pair.
 
     ``colours`` maps an outcome to a colour (default: the lineage colour of its prefix);
     ``populations`` maps an outcome to the boolean mask of ``patients`` rows it rests on (so the
@@ -93,6 +96,8 @@ def scatter_panels(patients: pd.DataFrame, stats: pd.DataFrame,
     apply_style()
     labels, colours, populations = labels or {}, colours or {}, populations or {}
     key = stats.set_index(["outcome", "term"])
+    guide = (lines if lines is not None else pd.DataFrame(columns=["outcome", "term"])
+             ).set_index(["outcome", "term"])
     nrow, ncol = len(pairs), max(len(r) for r in pairs)
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.55 * ncol, 2.35 * nrow), squeeze=False)
     letters = iter(panel_letters)
@@ -104,16 +109,16 @@ def scatter_panels(patients: pd.DataFrame, stats: pd.DataFrame,
                 continue
             outcome, term = row[j]
             sub = patients[populations[outcome]] if outcome in populations else patients
-            x = pd.to_numeric(sub[term], errors="coerce")
-            y = pd.to_numeric(sub[outcome], errors="coerce")
+            x, y = sub[term].astype(float), sub[outcome].astype(float)
             ok = x.notna() & y.notna()
             colour = colours.get(outcome, PALETTE.get(outcome[:2], "#333333"))
             ax.scatter(x[ok], y[ok], s=14, color=colour, alpha=0.75, edgecolor="white",
                        linewidth=0.4)
-            if ok.sum() >= 3 and x[ok].nunique() > 1:
-                slope, icept = np.polyfit(x[ok], y[ok], 1)
-                xs = np.linspace(x[ok].min(), x[ok].max(), 50)
-                ax.plot(xs, icept + slope * xs, color="#333333", linewidth=0.9, linestyle="--")
+            if (outcome, term) in guide.index:
+                line = guide.loc[(outcome, term)]
+                xs = np.linspace(line["x_min"], line["x_max"], 50)
+                ax.plot(xs, line["intercept"] + line["slope"] * xs, color="#333333",
+                        linewidth=0.9, linestyle="--")
             if (outcome, term) in key.index:
                 rr = key.loc[(outcome, term)]
                 ax.set_title(f"r = {rr['estimate']:.3f}, {_p_text(rr['p_value'])}, "

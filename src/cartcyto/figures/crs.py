@@ -1,5 +1,6 @@
 """Figures 2A-E and 4A-F of Wang 2021 (CRS and severe cytopenia), drawn from the statistics rows
-(and, for individual points, from derived/patients.csv)."""
+and, for the individual points, from the points frames of the analysis
+(:func:`cartcyto.analyses.crs.timing_points`, :func:`cartcyto.analyses.crs.kruskal_points`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from cartcyto.analyses.crs import (ANY_GRADE, CRS_GROUPS, GROUP_LABEL, KINETIC_TESTS,
-                                   TIMING_PAIRS, _crs_group, fig4_values)
-from cartcyto.analyses.columns import analysis_set, as_bool
+                                   TIMING_PAIRS)
 from cartcyto.figures.incidence import bracket
 from cartcyto.report.rows import stat_frame
 from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
@@ -33,6 +33,13 @@ def _stat(stats: pd.DataFrame, analysis: str, outcome: str, statistic: str, leve
     return float(rows[field].iloc[0]) if len(rows) else np.nan
 
 
+def _points(points: pd.DataFrame, sample: str, column: str) -> np.ndarray:
+    """Values of one sample and column of a points frame, in the frame's (patient) order."""
+    sel = ((points["sample"] == sample).fillna(False).to_numpy(bool)
+           & (points["column"] == column).to_numpy(bool))
+    return points["value"].to_numpy(float)[sel]
+
+
 def _box(ax, x: float, v: np.ndarray, colour: str, rng) -> None:
     if not v.size:
         return
@@ -42,25 +49,21 @@ def _box(ax, x: float, v: np.ndarray, colour: str, rng) -> None:
     ax.scatter(x + rng.uniform(-0.12, 0.12, v.size), v, s=5, color=colour, zorder=3)
 
 
-def fig_crs_vs_cytopenia_timing(patients: pd.DataFrame, stats: pd.DataFrame,
+def fig_crs_vs_cytopenia_timing(points: pd.DataFrame, stats: pd.DataFrame,
                                 stem: str | Path) -> list[str]:
-    """Figure 2A: CRS vs new-onset SN/SA/ST onset, peak/nadir and recovery days (Mann-Whitney)."""
+    """Figure 2A: CRS vs new-onset SN/SA/ST onset, peak/nadir and recovery days (Mann-Whitney).
+
+    ``points``: :func:`cartcyto.analyses.crs.timing_points` (the samples the tests rest on)."""
     apply_style()
     stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
-    df = analysis_set(patients)
-    crs = df[pd.to_numeric(df.get("crs_max_grade"), errors="coerce") >= 1]
     rng = np.random.default_rng(0)
     fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.3), sharey=True)
     for ax, (measure, crs_col) in zip(axes, TIMING_PAIRS):
-        v = pd.to_numeric(crs[crs_col], errors="coerce").dropna().to_numpy()
+        v = _points(points, "crs", crs_col)
         _box(ax, 0, v, PALETTE["crs"], rng)
         top = v.max() if v.size else 0
         for k, lin in enumerate(LINEAGES, start=1):
-            flag = df.get(f"{lin}_new_onset", pd.Series(pd.NA, index=df.index))
-            new = df[as_bool(flag).fillna(False).to_numpy(bool)]
-            col = f"{lin}_{measure}"
-            w = (pd.to_numeric(new[col], errors="coerce").dropna().to_numpy()
-                 if col in new.columns else np.array([]))
+            w = _points(points, lin, f"{lin}_{measure}")
             _box(ax, k, w, PALETTE[lin], rng)
             top = max(top, w.max() if w.size else 0)
         for k, lin in enumerate(LINEAGES, start=1):
@@ -144,22 +147,21 @@ def fig_kinetics_by_crs(stats: pd.DataFrame, stem: str | Path) -> list[str]:
     return savefig(fig, stem)
 
 
-def fig_kruskal_crs_group(patients: pd.DataFrame, stats: pd.DataFrame,
+def fig_kruskal_crs_group(points: pd.DataFrame, stats: pd.DataFrame,
                           stem: str | Path) -> list[str]:
-    """Figure 4A-F: duration and recovery day of SN/SA/ST by CRS group, median with 95% CI."""
+    """Figure 4A-F: duration and recovery day of SN/SA/ST by CRS group, median with 95% CI.
+
+    ``points``: :func:`cartcyto.analyses.crs.kruskal_points` (per patient, sample = CRS group)."""
     apply_style()
     stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
-    df = analysis_set(patients)
-    group = _crs_group(df).to_numpy()
     rng = np.random.default_rng(0)
     fig, axes = plt.subplots(2, 3, figsize=(9, 5.6))
     for r, what in enumerate(("duration_days", "recovery_day")):
         for c, lin in enumerate(LINEAGES):
             ax, col = axes[r, c], f"{lin}_{what}"
-            v = fig4_values(df, lin, what).to_numpy(float) if col in df.columns else np.array([])
             top = 0.0
             for j, g in enumerate(CRS_GROUPS):
-                x = v[(group == g) & ~np.isnan(v)] if v.size else v
+                x = _points(points, g, col)
                 ax.scatter(j + rng.uniform(-0.15, 0.15, x.size), x, s=6, color=PALETTE[g],
                            alpha=0.7, zorder=2)
                 med = _stat(stats, "kruskal_crs_group", col, "median", g)

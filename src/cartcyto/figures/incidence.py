@@ -1,5 +1,5 @@
 """Figures 1B-D and Supplementary Figure 2 of Wang 2021, drawn from the statistics rows
-(and, for the point clouds, from derived/patients.csv)."""
+(and, for the point clouds, from :func:`cartcyto.analyses.timing.timing_points`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 
-from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES, groups
-from cartcyto.analyses.columns import analysis_set
+from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES
 from cartcyto.report.rows import stat_frame
 from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
 from cartcyto.vocabulary import LINEAGE_SHORT
@@ -120,24 +119,23 @@ def fig_cumulative_incidence(curve: pd.DataFrame, stats: pd.DataFrame, stem: str
     return savefig(fig, stem)
 
 
-def fig_timing_baseline_vs_new(patients: pd.DataFrame, stats: pd.DataFrame,
+def fig_timing_baseline_vs_new(points: pd.DataFrame, stats: pd.DataFrame,
                                stem: str | Path) -> list[str]:
-    """Supplementary Figure 2: timing of baseline-severe vs new-onset episodes, per lineage."""
+    """Supplementary Figure 2: timing of baseline-severe vs new-onset episodes, per lineage.
+
+    ``points``: :func:`cartcyto.analyses.timing.timing_points` (the values the tests rest on)."""
     apply_style()
     stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
-    df = analysis_set(patients)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), sharey=True)
     rng = np.random.default_rng(0)
     for ax, lin in zip(axes, LINEAGES):
-        masks = groups(df, lin)
         for k, measure in enumerate(MEASURES):
             col = f"{lin}_{measure}"
-            if col not in df.columns:
-                continue
             tops = []
             for j, (grp, colour) in enumerate((("timing_baseline", "#999999"),
                                                ("timing_new_onset", PALETTE[lin]))):
-                v = pd.to_numeric(df.loc[masks[grp], col], errors="coerce").dropna().to_numpy()
+                sel = (points["sample"] == grp).to_numpy(bool) & (points["column"] == col).to_numpy(bool)
+                v = points["value"].to_numpy(float)[sel]
                 x = k + (j - 0.5) * 0.36
                 if v.size:
                     ax.boxplot(v, positions=[x], widths=0.3, whis=(0, 100), showfliers=False, patch_artist=True,

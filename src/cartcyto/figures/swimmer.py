@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from cartcyto.derive.dtypes import require
 from cartcyto.figures.style import apply_style, savefig
 
 MONTH_DAYS = 30.4375
@@ -36,8 +37,8 @@ def _lane(ax, y, r, p, transf, to_x, lo, hi, detail, arrow):
     """Draw one patient's lane on ``ax``; ``to_x`` maps absolute days to the axis, [lo, hi] clips,
     ``arrow`` is the length (axis units) of the alive-at-last-follow-up arrow."""
     scb = float(r["scb_day"])
-    death, relapse = float(p.get("death_day", np.nan)), float(p.get("relapse_day", np.nan))
-    end = death if death == death else float(p.get("last_followup_day", np.nan))
+    death, relapse = float(p["death_day"]), float(p["relapse_day"])
+    end = death if death == death else float(p["last_followup_day"])
     a, b = max(0.0, lo), min(end, hi)
     colour = RESPONSE_COLOURS.get(r["response"], "#BDBDBD")
     if scb > a:
@@ -86,7 +87,9 @@ def swimmer_plot(table: pd.DataFrame, patients: pd.DataFrame, treatments: pd.Dat
     apply_style()
     import matplotlib.pyplot as plt
 
-    pat = patients.assign(patient_id=patients["patient_id"].astype(str)).set_index("patient_id")
+    days = ["death_day", "relapse_day", "last_followup_day"]
+    pat = require(patients, *days)[days].astype(float).set_axis(
+        pd.Index(patients["patient_id"].astype(str), name="patient_id"))
     t = table.assign(patient_id=table["patient_id"].astype(str))
     t = t.sort_values(["scb_day", "patient_id"], ascending=[False, True]).reset_index(drop=True)
     tr = treatments if treatments is not None else pd.DataFrame(columns=["patient_id", "day", "treatment"])

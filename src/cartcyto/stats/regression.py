@@ -21,7 +21,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from cartcyto.stats.survival import _event_array, _numeric_column
+from cartcyto.stats.survival import _event_array, _float_column
 
 LOGISTIC_COLUMNS = ["term", "statistic", "estimate", "ci_low", "ci_high", "p_value", "n", "events",
                     "method"]
@@ -69,8 +69,8 @@ def logistic(df: pd.DataFrame, outcome: str, covariates: Sequence[str] | str, *,
     missing = [c for c in [outcome, *covariates] if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing!r} not in df; available: {list(df.columns)!r}")
-    y = _event_array(_numeric_column(df, outcome), f"outcome column {outcome!r}")
-    X = np.column_stack([_numeric_column(df, c) for c in covariates])
+    y = _event_array(_float_column(df, outcome), f"outcome column {outcome!r}")
+    X = np.column_stack([_float_column(df, c) for c in covariates])
     keep = np.isfinite(y) & np.all(np.isfinite(X), axis=1)
     y, X = y[keep], X[keep]
     n, events = y.size, int(y.sum())

@@ -20,7 +20,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
 from cartcyto.stats import check_convention
-from cartcyto.stats.tests import _numeric
+from cartcyto.stats.tests import _float_array
 
 COX_COLUMNS = ["term", "statistic", "estimate", "ci_low", "ci_high", "p_value", "n", "events",
                "method"]
@@ -42,13 +42,13 @@ def cox_method(ties: str) -> str:
     return f"Cox proportional hazards, {ties.capitalize()} ties, Wald 95% CI, Wald p"
 
 
-def _numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
+def _float_column(df: pd.DataFrame, col: str) -> np.ndarray:
     """Column as a float array (missing -> NaN); numbers, booleans (also as object) only."""
     s = df[col]
     problem = isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.StringDtype)
     if not problem:
         try:
-            return _numeric(s, col)
+            return _float_array(s, col)
         except ValueError:
             problem = True
     raise ValueError(f"column {col!r} must be numeric or boolean, got {s.dtype} values such as "
@@ -69,9 +69,9 @@ def _cox_data(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[
     missing = [c for c in [duration, event, *covariates] if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing!r} not in df; available: {list(df.columns)!r}")
-    time = _numeric_column(df, duration)
-    status = _event_array(_numeric_column(df, event), f"event column {event!r}")
-    X = np.column_stack([_numeric_column(df, c) for c in covariates]) if covariates else \
+    time = _float_column(df, duration)
+    status = _event_array(_float_column(df, event), f"event column {event!r}")
+    X = np.column_stack([_float_column(df, c) for c in covariates]) if covariates else \
         np.empty((len(df), 0))
     keep = np.isfinite(time) & np.isfinite(status) & np.all(np.isfinite(X), axis=1)
     if np.any(time[keep] < 0):
@@ -185,9 +185,9 @@ def cumulative_incidence(time: Any, event: Any, *, competing: Any = None,
     """
     if isinstance(horizon, (bool, np.bool_)) or not float(horizon).is_integer() or horizon < 0:
         raise ValueError(f"horizon must be a non-negative integer number of days, got {horizon!r}")
-    t = _numeric(time, "time")
-    e = _event_array(_numeric(event, "event"), "event")
-    c = np.zeros_like(t) if competing is None else _event_array(_numeric(competing, "competing"),
+    t = _float_array(time, "time")
+    e = _event_array(_float_array(event, "event"), "event")
+    c = np.zeros_like(t) if competing is None else _event_array(_float_array(competing, "competing"),
                                                                  "competing")
     if not t.size == e.size == c.size:
         raise ValueError(f"time, event and competing must have equal lengths, got "

@@ -55,7 +55,7 @@ def _row(statistic: str, estimate: Any, p_value: Any, n: Any, dof: Any, method: 
     }], columns=TEST_COLUMNS)
 
 
-def _numeric(values: Any, name: str) -> np.ndarray:
+def _float_array(values: Any, name: str) -> np.ndarray:
     """1-D float array (missing -> NaN); raises ValueError naming the argument if not numeric."""
     series = pd.Series(np.asarray(values, dtype=object).ravel())
     try:
@@ -66,7 +66,7 @@ def _numeric(values: Any, name: str) -> np.ndarray:
 
 
 def _finite(values: Any, name: str) -> np.ndarray:
-    arr = _numeric(values, name)
+    arr = _float_array(values, name)
     return arr[np.isfinite(arr)]
 
 
@@ -294,7 +294,7 @@ def spearman(x: Any, y: Any, *, convention: str) -> pd.DataFrame:
     n = complete pairs, dof (n - 2 for the t approximation, NaN for exact), method.
     """
     convention = check_convention(convention)
-    xa, ya = _numeric(x, "x"), _numeric(y, "y")
+    xa, ya = _float_array(x, "x"), _float_array(y, "y")
     if xa.size != ya.size:
         raise ValueError(f"x and y must be paired (equal length), got {xa.size} and {ya.size}")
     keep = np.isfinite(xa) & np.isfinite(ya)
@@ -327,7 +327,7 @@ def bonferroni(p: Any, k: int) -> Any:
     """
     if isinstance(k, (bool, np.bool_)) or not float(k).is_integer() or k < 1:
         raise ValueError(f"k (number of comparisons) must be a positive integer, got {k!r}")
-    vals = _numeric(p, "p")
+    vals = _float_array(p, "p")
     if np.any(vals[~np.isnan(vals)] < 0) or np.any(vals[~np.isnan(vals)] > 1):
         raise ValueError("p must hold p-values in [0, 1] (or NaN)")
     out = np.minimum(1.0, vals * k)
