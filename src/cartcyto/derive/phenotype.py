@@ -60,7 +60,7 @@ def recovery_phenotype(series: tuple, patients: pd.DataFrame, cfg: Mapping[str, 
         recovery = first_by(p, win & (v > float(cfg["recovery_above"])) & (df > first_low[p]), df, n)
         after = np.fmax(recovery, float(cfg["dip_after_day"]))
         dip = first_by(p, win & (v < float(cfg["dip_below"])) & (df > after[p]), df, n)
-    intermittent = ~np.isnan(dip)
+    intermittent = ~np.isnan(recovery) & ~np.isnan(dip)
     quick = np.isnan(first_low) | ~np.isnan(recovery)
     label = np.where(aplastic, "aplastic", np.where(intermittent, "intermittent",
                                                     np.where(quick, "quick", None))).astype(object)
