@@ -54,7 +54,7 @@ def test_baseline_is_the_last_value_on_or_before_ld_start_within_7_days():
     assert score({"plt": 50.0}, day=-11)["hematotox_score"] == 2         # 7 days before
     row = score({"plt": 50.0}, day=-12)                                   # 8 days before: no baseline
     assert pd.isna(row["hematotox_score"]) and row["hematotox_not_scored"] == \
-        "no baseline value: plt, anc, hb, crp, ferritin"
+        "no baseline value: plt; anc; hb; crp; ferritin"
     row = score(day=-3)                                                   # after ld_start_day
     assert pd.isna(row["hematotox_score"])
     # two days in the window: the later (day -5, PLT 200) wins over day -8 (PLT 50)
@@ -138,7 +138,7 @@ def test_unclassified_and_censored():
     assert phenotype({**low_run(2, 7, 0.2), 25: 0.8}, relapse_day=23)["neutrophil_phenotype"] == "quick"
     row = phenotype({}, death_day=-2)
     assert row["neutrophil_phenotype_not_classified"] == \
-        "censored (progression, next therapy or death) before day 0"
+        "censored (progression / next therapy / death) before day 0"
 
 
 def loop_phenotype(meas: dict, end: float, cfg: dict, common: dict):

@@ -164,7 +164,7 @@ def test_censoring_columns_end_the_early_window():
     assert early(low_run(0, 21), relapse_day=9)["icaht_early_grade"] == 2
     # censored before day 0
     row = early(low_run(0, 21), death_day=-1)
-    assert row["icaht_early_not_gradable"] == "censored (progression, next therapy or death) before day 0"
+    assert row["icaht_early_not_gradable"] == "censored (progression / next therapy / death) before day 0"
     # a censoring column left out of censor_at does not censor
     assert early(low_run(0, 21), study(censor_at=["death_day"]), relapse_day=9)["icaht_early_grade"] == 3
 
@@ -207,7 +207,7 @@ def test_progression_before_a_late_low_censors_it():
     assert early({50: 0.3, 57: 0.3}, relapse_day=56)["icaht_late_grade"] == 0
     assert early({50: 0.3, 57: 0.3}, last_followup_day=55)["icaht_late_grade"] == 0
     row = early({50: 0.3}, relapse_day=25)
-    assert row["icaht_late_not_gradable"] == "censored (progression, next therapy or death) before day 31"
+    assert row["icaht_late_not_gradable"] == "censored (progression / next therapy / death) before day 31"
 
 
 def test_late_without_values_is_not_gradable():
@@ -393,3 +393,27 @@ def test_vectorised_grades_equal_a_per_patient_loop(seed, policy, counting, max_
                 seen.add(g)
     # most patient-sections are gradable and every grade occurs, so the comparison has teeth
     assert checked > 250 and {None, 0, 1, 2, 3, 4} <= seen
+
+
+# ---------------------------------------------------------------- derived/patients.csv
+def test_derive_patients_carries_the_hematotox_columns(tmp_path):
+    from hematotox_fixtures import cohort
+    from cartcyto.derive.hematotoxicity import HEMATOTOX_COLUMNS
+    from cartcyto.derive.patients import derive_patients, read_derived, write_derived
+
+    c = cohort([anc_patient(low_run(0, 14)), anc_patient({}, death_day=-3)])
+    st = study()
+    df = derive_patients(c, st)
+    cols = list(df.columns)
+    # after the lab summaries, before the carried patients.csv columns
+    assert cols.index("pre_ld_plt") < cols.index("icaht_early_grade") < cols.index("sex")
+    assert [x for x in cols if x in HEMATOTOX_COLUMNS] == list(HEMATOTOX_COLUMNS)
+    assert str(df["icaht_early_grade"].dtype) == "Int64" and str(df["hematotox_high"].dtype) == "boolean"
+    assert df["icaht_early_grade"].tolist()[0] == 3 and pd.isna(df["icaht_early_grade"].tolist()[1])
+    path = write_derived(df, tmp_path / "patients.csv")
+    back = read_derived(path)
+    assert back["icaht_early_grade"].tolist()[0] == 3 and pd.isna(back["icaht_early_grade"][1])
+    assert back["icaht_early_not_gradable"][1] == "censored (progression / next therapy / death) before day 0"
+    # a design without a hematotox block gets none of the columns (no definition invented)
+    st_without = {k: v for k, v in st.items() if k != "hematotox"}
+    assert not set(HEMATOTOX_COLUMNS) & set(derive_patients(c, st_without).columns)

@@ -151,4 +151,4 @@ def _reason(code: int, names: list[str], anchor_col: str) -> str | None:
         return f"no {anchor_col}"
     parts = [name + (" (in another unit)" if code & (2 << (2 * i)) else "")
              for i, name in enumerate(names) if code & (1 << (2 * i))]
-    return "no baseline value: " + ", ".join(parts) if parts else None
+    return "no baseline value: " + "; ".join(parts) if parts else None

@@ -120,7 +120,7 @@ def grade_section(series: tuple, patients: pd.DataFrame, section: Mapping[str, A
                            f"a value {COMPARISON_SIGN[loose[0]]} {loose[1]:g}")
     no_values = measured_count(series, n, lo, end, lambda x: ~np.isnan(x)) == 0
     reason[no_values] = f"no {test} value in days {lo}-{hi} before censoring"
-    reason[end < lo] = f"censored (progression, next therapy or death) before day {lo}"
+    reason[end < lo] = f"censored (progression / next therapy / death) before day {lo}"
     graded = np.array([r is None for r in reason]) if n else np.zeros(0, bool)
     return {"grade": np.where(graded, grade, np.nan), "reason": reason, "grid": grid,
             "days": {k: np.where(graded, v, np.nan) for k, v in counted.items()}}

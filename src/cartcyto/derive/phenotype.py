@@ -71,7 +71,7 @@ def recovery_phenotype(series: tuple, patients: pd.DataFrame, cfg: Mapping[str, 
                       f"a value < {below:g}", reason)
     reason = np.where(np.bincount(p[win], minlength=n) == 0, f"no ANC value in days {lo}-{hi} before censoring",
                       reason)
-    reason = np.where(end < lo, f"censored (progression, next therapy or death) before day {lo}", reason)
+    reason = np.where(end < lo, f"censored (progression / next therapy / death) before day {lo}", reason)
     label = np.where(reason == None, label, None)  # noqa: E711
     return pd.DataFrame({"neutrophil_phenotype": pd.array(label, dtype="string"),
                          "neutrophil_phenotype_not_classified": pd.array(reason, dtype="string")})
