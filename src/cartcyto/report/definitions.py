@@ -9,6 +9,8 @@ import html
 
 import pandas as pd
 
+from cartcyto.report.definitions_hematotox import hematotox_rows
+
 CONVENTION_TEXT = {
     "spss": {
         "chi-square": "Pearson chi-square, no continuity correction (SPSS 20)",
@@ -60,6 +62,8 @@ def definitions_table(study: dict) -> pd.DataFrame:
         ("markers", "peak", f"max over days {study.get('marker_window', [0, 28])}; lg_ = log10"),
         ("analysis set", "day-28 responses", ", ".join(study.get("analysis_set", {}).get("response_d28", []))),
     ]
+    if "hematotox" in study.get("analyses", []) and study.get("hematotox"):
+        rows += hematotox_rows(study["hematotox"])
     conv = study.get("conventions", "spss")
     for test, text in CONVENTION_TEXT[conv].items():
         rows.append((f"tests ({conv})", test, text))
