@@ -417,3 +417,17 @@ def test_derive_patients_carries_the_hematotox_columns(tmp_path):
     # a design without a hematotox block gets none of the columns (no definition invented)
     st_without = {k: v for k, v in st.items() if k != "hematotox"}
     assert not set(HEMATOTOX_COLUMNS) & set(derive_patients(c, st_without).columns)
+
+
+def test_read_cohort_accepts_next_therapy_day_as_a_day_column(tmp_path):
+    from cartcyto.cohort.errors import CohortError
+    from cartcyto.cohort.read import read_cohort
+
+    (tmp_path / "patients.csv").write_text("patient_id,sex,age_years,next_therapy_day\nA,M,50,45\nB,F,60,\n")
+    (tmp_path / "labs.csv").write_text("patient_id,day,test,value\nA,0,anc,0.3\nB,0,anc,2\n")
+    pts = read_cohort(tmp_path).patients
+    assert pts["next_therapy_day"].tolist()[0] == 45 and np.isnan(pts["next_therapy_day"].tolist()[1])
+    (tmp_path / "patients.csv").write_text("patient_id,sex,age_years,next_therapy_day\nA,M,50,45.5\n")
+    with pytest.raises(CohortError) as err:
+        read_cohort(tmp_path)
+    assert "next_therapy_day" in err.value.message()
