@@ -22,6 +22,7 @@ include: "workflow/rules/spearman.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/supportive.smk"
 include: "workflow/rules/mullanfiroze.smk"
+include: "workflow/rules/hematotox.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/report.smk"
 

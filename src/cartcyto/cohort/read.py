@@ -67,8 +67,8 @@ SEX_CODES = {"m": "M", "f": "F", "male": "M", "female": "F"}
 RESPONSE_CODES = {"cr": "CR", "cri": "CRi", "nr": "NR", "withdrawn": "withdrawn", "ne": "NE"}
 PATIENT_BOOLEANS = ("hemorrhage", "infection", "nrm", "extramedullary", "prior_hsct")
 PATIENT_TEXT = ("car_target",)
-PATIENT_DAYS = ("ld_start_day", "ld_end_day", "last_followup_day", "death_day", "relapse_day", "scb_day",
-                "crs_onset_day", "crs_peak_day", "crs_recovery_day")
+PATIENT_DAYS = ("ld_start_day", "ld_end_day", "last_followup_day", "death_day", "relapse_day",
+                "next_therapy_day", "scb_day", "crs_onset_day", "crs_peak_day", "crs_recovery_day")
 NON_NEGATIVE = ("bmi", "prior_chemo_cycles", "months_hsct_to_cart", "n_relapses", "ldh", "ferritin", "alt",
                 "ast", "gfr", "creatinine", "urea", "uric_acid", "los_days", "cost_total", "cost_drug",
                 "cost_lab", "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "scb_cd34_per_kg",
@@ -88,8 +88,8 @@ PATIENT_ORDER = ("patient_id", "sex", "age_years", "response_d28", "ld_start_day
                  "bm_blasts_pct", "car_target", "ldh", "ferritin", "alt", "ast", "gfr", "creatinine", "urea",
                  "uric_acid", "hemorrhage", "infection", "nrm", "los_days", "cost_total", "cost_drug",
                  "cost_lab", "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "last_followup_day",
-                 "death_day", "relapse_day", "scb_day", "scb_cd34_per_kg", "scb_cd3_per_kg", "crs_max_grade",
-                 "crs_onset_day", "crs_peak_day", "crs_recovery_day")
+                 "death_day", "relapse_day", "next_therapy_day", "scb_day", "scb_cd34_per_kg", "scb_cd3_per_kg",
+                 "crs_max_grade", "crs_onset_day", "crs_peak_day", "crs_recovery_day")
 
 
 @dataclass

@@ -13,6 +13,8 @@ order), vectorised over patients:
 5. ``toci_or_steroid`` and ``<treatment>_any`` / ``<treatment>_days``;
 6. ``max_<marker>, lg_max_<marker>`` for each marker present, ``lg_ldh``;
 7. ``neutropenia_t3, anemia_t3, thrombocytopenia_t3, pre_ld_anc, pre_ld_hb, pre_ld_plt``;
+   then, when the design has a ``hematotox`` block, the ICAHT / T-ICAHT / CAR-HEMATOTOX /
+   recovery-phenotype columns (``cartcyto.derive.hematotoxicity.HEMATOTOX_COLUMNS``);
 8. every column of ``cohort.patients`` not derived above (baseline covariates, outcomes, costs),
    unchanged. A patients column with a derived name (e.g. a per-patient CRS summary) is replaced
    by the derived value, except where the derivation has no source (no crs/treatments table):
@@ -35,6 +37,7 @@ import pandas as pd
 from cartcyto.derive.columns import TABLES
 from cartcyto.derive.dtypes import read_dtypes, typed
 from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
+from cartcyto.derive.hematotoxicity import hematotoxicity_columns
 from cartcyto.derive.episodes import (
     daily_series,
     derive_episodes,
@@ -92,7 +95,8 @@ def derive_patients(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     out = pd.DataFrame(cols)
 
     parts = [derive_crs(cohort, study), derive_treatments(cohort, study),
-             derive_markers(cohort, study), lab_summaries(cohort, study, series)]
+             derive_markers(cohort, study), lab_summaries(cohort, study, series),
+             hematotoxicity_columns(cohort, study, series)]
     derived = pd.concat([out] + parts, axis=1)
     # a source-less derived column (all missing) yields to a column the patients table carries
     for c in list(derived.columns):

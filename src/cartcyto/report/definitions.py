@@ -9,6 +9,8 @@ import html
 
 import pandas as pd
 
+from cartcyto.report.definitions_hematotox import hematotox_rows
+
 CONVENTION_TEXT = {
     "spss": {
         "chi-square": "Pearson chi-square, no continuity correction (SPSS 20)",
@@ -59,6 +61,8 @@ def definitions_table(study: dict) -> pd.DataFrame:
         ("markers", "peak", f"max over days {study['marker_window']}; lg_ = log10"),
         ("analysis set", "day-28 responses", ", ".join(study["analysis_set"]["response_d28"])),
     ]
+    if "hematotox" in study["analyses"]:
+        rows += hematotox_rows(study["hematotox"])
     conv = study["conventions"]
     for test, text in CONVENTION_TEXT[conv].items():
         rows.append((f"tests ({conv})", test, text))

@@ -17,6 +17,11 @@ Calibration (the letter's numbers, derived back by the pipeline):
 
 Lab values are drawn from bands that lie strictly on one side of the grade-3 bounds (ANC 1.0,
 Hb 80 g/L, PLT 50 x10^9/L), so the derived classifications do not depend on the draw.
+
+Pre-lymphodepletion ``ferritin`` and ``crp`` (the last two patients.csv columns, for the
+CAR-HEMATOTOX score; the letter reports neither) come from their own seeded stream, drawn after
+everything else (``cartcyto.synth.hematotox_baseline``): assumed lognormal shapes whose common
+log-shift makes the expected high-risk share the published 48.9% (Rejeski 2021, Table 3).
 """
 from __future__ import annotations
 
@@ -24,6 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cartcyto.synth.hematotox_baseline import draw_crp, draw_ferritin, solve_shift
+from cartcyto.synth.hematotox_baseline import lab_points as hb_points
+from cartcyto.synth.hematotox_baseline import stream as hematotox_stream
 
 SEED = 20220816
 MONTH_DAYS = 30.4375
@@ -297,6 +306,7 @@ def build_mullanfiroze2022(seed: int = SEED) -> dict[str, pd.DataFrame]:
         pt[c] = pd.array(pt[c].astype(float), dtype="Int64")
     lab = pd.DataFrame(labs, columns=["patient_id", "day", "test", "value"])
     lab["value"] = [f"{v:.2f}" if t == "anc" else f"{v:.0f}" for t, v in zip(lab["test"], lab["value"])]
+    pt = _with_baseline_markers(pt, lab, seed)
     return {
         "patients": pt,
         "labs": lab.sort_values(["patient_id", "day", "test"], kind="stable"),
@@ -305,6 +315,28 @@ def build_mullanfiroze2022(seed: int = SEED) -> dict[str, pd.DataFrame]:
         "treatments": pd.DataFrame(treatments, columns=["patient_id", "day", "treatment", "dose"]).sort_values(
             ["patient_id", "day", "treatment"], kind="stable"),
     }
+
+
+LD_START_DEFAULT = -6   # workflow/designs/mullanfiroze2022.yaml lymphodepletion.start_day
+
+
+def _with_baseline_markers(pt: pd.DataFrame, lab: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``pt`` with two columns appended: pre-lymphodepletion ``ferritin`` (ng/mL) and ``crp``
+    (mg/L), drawn from their own stream (``cartcyto.synth.hematotox_baseline``) so that no value
+    drawn before changes; their common log-shift makes the expected CAR-HEMATOTOX high-risk share
+    of the patients with pre-LD blood counts (last value on days -13..-6) the published 48.9%."""
+    win = lab[(lab["day"] <= LD_START_DEFAULT) & (lab["day"] >= LD_START_DEFAULT - 7)].copy()
+    win["value"] = win["value"].astype(float)
+    last = win.sort_values("day", kind="stable").groupby(["patient_id", "test"])["value"].last().unstack()
+    last = last.reindex(index=pt["patient_id"], columns=list(TESTS))
+    fixed = hb_points(last["plt"].to_numpy(float), last["anc"].to_numpy(float), last["hb"].to_numpy(float))
+    sct = (pt["prior_hsct"] == "true").to_numpy(float)
+    shift = solve_shift(fixed, sct)
+    rng = hematotox_stream(seed)
+    out = pt.copy()
+    out["ferritin"] = draw_ferritin(rng, sct, shift)
+    out["crp"] = draw_crp(rng, len(pt), shift)
+    return out
 
 
 README = """# Mullanfiroze 2022 -- SYNTHETIC cohort
@@ -317,7 +349,7 @@ stem-cell boost).
 
 | file | rows | content |
 | --- | ---: | --- |
-| patients.csv | {patients} | 101 treated; prior_hsct, months_hsct_to_cart, ages at diagnosis/SCT/SCB, car_product, follow-up, death_cause; scb_day, scb_cd34_per_kg (x10^6/kg), scb_cd3_per_kg (x10^4/kg) for the 7 boosted |
+| patients.csv | {patients} | 101 treated; prior_hsct, months_hsct_to_cart, ages at diagnosis/SCT/SCB, car_product, follow-up, death_cause; scb_day, scb_cd34_per_kg (x10^6/kg), scb_cd3_per_kg (x10^4/kg) for the 7 boosted; pre-lymphodepletion ferritin (ng/mL) and crp (mg/L) for the CAR-HEMATOTOX score (own seeded stream; assumed lognormal, shifted so that the expected high-risk share is the published 48.9%) |
 | labs.csv | {labs} | anc (x10^9/L), hb (g/L), plt (x10^9/L): days -10 and -2 (when available), 2-3/week to day 28, then weekly and every 4 weeks (2-3/week for 60 days after a boost) |
 | crs.csv | {crs} | daily crs_grade and icans_grade (days not listed are grade 0) |
 | treatments.csv | {treatments} | gcsf, prbc, platelets, tocilizumab, corticosteroid |

@@ -59,6 +59,10 @@ Generative model
    less than the published r (the cap is the r of the noiseless cost), sigma is ~0 and the
    shortfall stays in the data.
 
+5. Baseline markers for CAR-HEMATOTOX (``hematotox_baseline``, its own seeded stream, drawn
+   last): on each patient's last pre-lymphodepletion blood-count day, a ferritin row equal to
+   the Table 1 baseline ferritin and a CRP row (assumed lognormal; no published baseline CRP).
+
 Lab units: canonical (ANC, PLT 10^9/L; Hb g/L) except a few early pre-LD rows written in /uL
 and g/dL, and a few same-day repeat measurements (the derivation keeps the day's lowest), to
 exercise the ingestion rules.
@@ -73,6 +77,8 @@ import pandas as pd
 from scipy import stats
 
 from cartcyto.synth.common import weighted_choice, write_table
+from cartcyto.synth.hematotox_baseline import draw_crp
+from cartcyto.synth.hematotox_baseline import stream as hematotox_stream
 from cartcyto.synth.wang2021_recovery import simulate_recovery
 from cartcyto.synth.wang2021_trajectory import (Patient, choose_support, crs_rows, marker_rows,
                                                 toci_rows)
@@ -308,9 +314,26 @@ def build_wang2021(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     crs_df = pd.DataFrame(crs, columns=["patient_id", "day", "crs_grade", "icans_grade"])
     crs_df = crs_df.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
     mk = pd.DataFrame(markers, columns=["patient_id", "day", "marker", "value", "unit"])
+    mk = pd.concat([mk, _baseline_markers(pts, lab, seed)], ignore_index=True)
     mk = mk.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
     return {"patients": pts, "labs": lab, "crs": crs_df, "markers": mk, "treatments": tr,
             "_truth": t, "_plan": plan, "_ids": ids, "_cost_sigma": cost_sigma}
+
+
+def _baseline_markers(pts: pd.DataFrame, lab: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Pre-lymphodepletion ferritin and CRP for the CAR-HEMATOTOX score, on each patient's last
+    blood-count day in ``LD_START - 7 .. LD_START``: ferritin = the Table 1 baseline ferritin of
+    patients.csv, CRP drawn from its own stream (``cartcyto.synth.hematotox_baseline``; no
+    published baseline CRP), so no value drawn before changes."""
+    win = lab[(lab["day"] <= LD_START) & (lab["day"] >= LD_START - 7)]
+    day = win.groupby("patient_id")["day"].max()
+    ids = [i for i in pts["patient_id"] if i in day.index]
+    crp = draw_crp(hematotox_stream(seed), len(ids))
+    ferritin = pts.set_index("patient_id")["ferritin"]
+    rows = [(i, int(day[i]), "ferritin", float(ferritin[i]), "ng/mL") for i in ids]
+    rows += [(i, int(day[i]), "crp", float(c), "mg/L") for i, c in zip(ids, crp)]
+    out = pd.DataFrame(rows, columns=["patient_id", "day", "marker", "value", "unit"])
+    return out.sort_values(["patient_id", "day"], kind="stable")
 
 
 def _unit_variants(lab: pd.DataFrame, rng: np.random.Generator, analysis_ids) -> pd.DataFrame:
