@@ -26,6 +26,10 @@ STUDIES = {
     name: resolve_study(name, study, CONVENTIONS)
     for name, study in config["studies"].items()
 }
+# Study-level keys about the cohort itself (not the design) travel with the resolved study.
+for _name, _study in config["studies"].items():
+    if _study.get("lab_test_names"):
+        STUDIES[_name]["lab_test_names"] = dict(_study["lab_test_names"])
 
 # Bad input stops the run here, before any job, with one message and no traceback.
 for _name, _study in STUDIES.items():
