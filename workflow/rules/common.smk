@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from cartcyto.design import resolve_study  # noqa: E402
 from cartcyto.cohort.errors import CohortError  # noqa: E402
 from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+from cartcyto.cohort.importers.common import check_source, source_input_files  # noqa: E402
 
 
 # `--config studies=...` names the studies to run: replace (not merge into) those of config.yaml.
@@ -22,8 +23,12 @@ if "studies" in _cli_config:
 validate(config, "../schemas/config.schema.yaml")
 
 CONVENTIONS = config.get("conventions", "spss")
+# A study with a `source:` reads the cohort folder its import job writes (workflow/rules/import.smk).
+SOURCES = {name: study["source"] for name, study in config["studies"].items() if study.get("source")}
 STUDIES = {
-    name: resolve_study(name, study, CONVENTIONS)
+    name: resolve_study(
+        name, dict(study, cohort=f"results/{name}/cohort_source") if name in SOURCES else study, CONVENTIONS
+    )
     for name, study in config["studies"].items()
 }
 # Study-level keys about the cohort itself (not the design) travel with the resolved study.
@@ -31,10 +36,14 @@ for _name, _study in config["studies"].items():
     if _study.get("lab_test_names"):
         STUDIES[_name]["lab_test_names"] = dict(_study["lab_test_names"])
 
-# Bad input stops the run here, before any job, with one message and no traceback.
+# Bad input stops the run here, before any job, with one message and no traceback. A source is
+# imported by a job; here its options (and that its files exist) are checked.
 for _name, _study in STUDIES.items():
     try:
-        read_cohort(_study["cohort"], _study)
+        if _name in SOURCES:
+            _study["source"] = check_source(SOURCES[_name])
+        else:
+            read_cohort(_study["cohort"], _study)
     except CohortError as _err:
         sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
         sys.exit(1)
@@ -55,7 +64,10 @@ def study_params(wildcards):
 
 
 def cohort_inputs(wildcards):
-    """The cohort's table files (CSV or Parquet) that exist; scripts read the folder."""
+    """The cohort's table files (CSV or Parquet) that exist, or the folder a source's import writes;
+    scripts read the folder."""
+    if wildcards.study in SOURCES:
+        return [STUDIES[wildcards.study]["cohort"]]
     return cohort_files(STUDIES[wildcards.study]["cohort"])
 
 

@@ -66,10 +66,11 @@ def source_error(table: str, column: str | None, mask, problem: str, fix: str, f
 # ---------------------------------------------------------------- dates -> days
 
 def parse_dates(values: pd.Series, table: str, column: str, *, allow_partial: bool = False,
-                first_line: int = 2) -> tuple[pd.Series, np.ndarray]:
+                first_line: int = 2, lines=None) -> tuple[pd.Series, np.ndarray]:
     """Dates or date-times (ISO 8601, 'T' or blank between date and time) as datetime64; and a mask of
     partial dates (YYYY or YYYY-MM, as SDTM allows) which cannot give a day. Anything else is an error
-    (unless empty, which gives NaT)."""
+    (unless empty, which gives NaT). Rows are reported by ``lines`` (their line or record numbers) or
+    else by index label + ``first_line``."""
     text = values.astype("string").str.strip()
     empty = text.isna() | (text == "")
     full = text.str.match(ISO_FULL).fillna(False).to_numpy(bool)
@@ -79,8 +80,10 @@ def parse_dates(values: pd.Series, table: str, column: str, *, allow_partial: bo
     bad |= full & parsed.isna().to_numpy(bool)
     if bad.any():
         allowed = "YYYY-MM-DD, optionally with a time (YYYY-MM-DDThh:mm)"
-        raise source_error(table, column, bad, f"{column} is not an ISO 8601 date ({allowed})",
-                           f"write {column} as {allowed}; partial dates cannot give a day", first_line)
+        where = np.asarray(lines)[bad] if lines is not None else values.index.to_numpy()[bad] + first_line
+        raise CohortError(table, column, f"{column} is not an ISO 8601 date ({allowed})",
+                          f"write {column} as {allowed}; partial dates cannot give a day",
+                          rows=[(int(w), None) for w in where[:5]], n_bad=int(bad.sum()))
     return parsed, partial
 
 
@@ -88,6 +91,12 @@ def days_from(dates: pd.Series, infusion: pd.Series) -> pd.Series:
     """Whole calendar days from the infusion date (day 0) to each date (times of day ignored)."""
     delta = dates.dt.normalize() - infusion.dt.normalize()
     return (delta / pd.Timedelta(days=1)).astype("Int64")
+
+
+def completed_years(born: pd.Series, at: pd.Series) -> np.ndarray:
+    """Age in completed years on the date ``at`` (a birthday not yet reached that year does not count)."""
+    before = (at.dt.month < born.dt.month) | ((at.dt.month == born.dt.month) & (at.dt.day < born.dt.day))
+    return (at.dt.year - born.dt.year - before.astype(int)).astype("float64").to_numpy()
 
 
 # ---------------------------------------------------------------- patient ids
@@ -126,9 +135,12 @@ def select_lab_tests(names: pd.Series, study: dict | None, table: str, notes: li
 
 
 def check_lab_units(tests: pd.Series, units: pd.Series, table: str, column: str, notes: list,
-                    first_line: int = 2) -> None:
-    """Every (test, unit) pair readable through UCUM, checked and listed before anything is written."""
-    pairs = pd.DataFrame({"test": tests, "unit": units.astype("string").str.strip().replace("", pd.NA)})
+                    lines: np.ndarray | None = None) -> None:
+    """Every (test, unit) pair readable through UCUM, checked and listed before anything is written.
+    ``lines`` are the source line (record) numbers of the rows, for the message (None: a database)."""
+    pairs = pd.DataFrame({"test": np.asarray(tests, dtype=object),
+                          "unit": pd.Series(np.asarray(units, dtype=object)).astype("string").str.strip()
+                          .replace("", pd.NA)})
     for (test, unit), rows in pairs.dropna(subset=["test"]).groupby(["test", "unit"], dropna=False).groups.items():
         if pd.isna(unit):
             notes.append(f"{table}: {test} without a unit, {len(rows)} row(s): taken as the canonical unit")
@@ -136,9 +148,10 @@ def check_lab_units(tests: pd.Series, units: pd.Series, table: str, column: str,
         try:
             reading = read_unit(unit, TEST_KIND[test])
         except UnitProblem as problem:
-            mask = pairs.index.isin(rows)
-            raise source_error(table, column, mask, f"wrong unit for {test}: {problem}",
-                               "correct the unit, or map the test to the right pipeline test", first_line) from None
+            bad = np.asarray(lines)[np.asarray(rows)] if lines is not None else []
+            raise CohortError(table, column, f"wrong unit for {test}: {problem} ({len(rows)} row(s))",
+                              "correct the unit, or map the test to the right pipeline test",
+                              rows=[(int(b), None) for b in bad[:5]], n_bad=len(bad)) from None
         notes.append(f"{table}: {test} in {reading.describe()}, {len(rows)} row(s)")
 
 
@@ -182,3 +195,29 @@ def contract_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     keep = [c for c in columns if c in frame.columns]
     frame = frame[keep].sort_values([c for c in ("patient_id", "day", "test", "draw") if c in keep], kind="stable")
     return frame.reset_index(drop=True)
+
+
+def source_input_files(options: dict) -> list[str]:
+    """The files a source is read from (so that a changed export triggers a new import)."""
+    if options.get("url"):
+        return []
+    path = Path(options["path"])
+    if path.is_file():
+        return [str(path)]
+    return sorted(str(p) for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def check_source(options: dict) -> dict:
+    """A study's source options validated (defaults filled) and its path present; raises CohortError."""
+    options = source_options(options)
+    if options.get("url"):
+        from sqlalchemy.engine import make_url
+
+        if make_url(options["url"]).password is not None:
+            raise CohortError("config", "source.url", "the database URL holds a password, which would be "
+                              "copied into results/<study>/provenance.json", "remove the password from the URL "
+                              "and give it through ~/.pgpass or the PGPASSWORD environment variable")
+    elif not Path(options["path"]).exists():
+        raise CohortError(options["path"], None, f"the {options['format']} source does not exist",
+                          "point the study's source.path at the export folder (or the DuckDB file)")
+    return options

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers.common import (
-    LAB_COLUMNS, Imported, check_lab_units, contract_frame, days_from, draw_numbers, output_ids, parse_dates,
+    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids, parse_dates,
     select_lab_tests, source_error,
 )
 from cartcyto.cohort.validate import looks_like_identifier
@@ -102,7 +102,7 @@ def _dated_rows(frame: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Se
         notes.append(f"{Path(file).name}: {int((~known).sum())} row(s) of patients without an infusion date "
                      "were not imported")
     out = frame.loc[known].drop(columns=[column]).copy()
-    out["day"] = days_from(dates[known], day0_of.reindex(source_id[known]).set_axis(out.index)).to_numpy()
+    out["day"] = days_from(dates[known], day0_of.reindex(source_id[known]).set_axis(out.index)).array
     out["patient_id"] = id_of.reindex(source_id[known]).to_numpy()
     out["_moment"] = dates[known].to_numpy()
     return out
@@ -120,7 +120,7 @@ def _labs(labs: pd.DataFrame, file: str, day0_of, id_of, study, notes) -> pd.Dat
                            "give each measurement as a plain number (unit in the unit column)")
     rows["value"] = value
     rows["unit"] = rows["unit"] if "unit" in rows.columns else pd.NA
-    check_lab_units(rows["test"], rows["unit"], Path(file).name, "unit", notes)
+    check_lab_units(rows["test"], rows["unit"], file, "unit", notes, lines=rows.index.to_numpy() + 2)
     rows["draw"] = draw_numbers(rows, rows["_moment"])
     return contract_frame(rows, LAB_COLUMNS)
 
@@ -135,21 +135,22 @@ def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -
     known = source_id.isin(day0_of.index).to_numpy(bool)
     if not known.all():
         notes.append(f"{Path(file).name}: {int((~known).sum())} patient(s) without an infusion date were not imported")
+    lines = frame.index.to_numpy()[known] + 2
     frame, source_id = frame.loc[known].reset_index(drop=True), source_id[known].reset_index(drop=True)
     infusion = day0_of.reindex(source_id).reset_index(drop=True)
     out = pd.DataFrame({"patient_id": id_of.reindex(source_id).to_numpy()})
     birth = next((c for c in BIRTH_COLUMNS if c in frame.columns), None)
     if birth and "age_years" not in frame.columns:
-        born, _ = parse_dates(frame[birth], file, birth)
-        out["age_years"] = np.floor((infusion - born).dt.days / 365.25)
+        born, _ = parse_dates(frame[birth], file, birth, lines=lines)
+        out["age_years"] = completed_years(born, infusion)
         notes.append(f"{Path(file).name}: age_years computed at infusion from {birth} (then dropped)")
     dropped = []
     for column in frame.columns:
         if column == "patient_id" or column == birth:
             continue
         if column.endswith("_date"):
-            dates, _ = parse_dates(frame[column], file, column)
-            out[column[:-5] + "_day"] = days_from(dates, infusion).to_numpy()
+            dates, _ = parse_dates(frame[column], file, column, lines=lines)
+            out[column[:-5] + "_day"] = days_from(dates, infusion).array
         elif looks_like_identifier(column):
             dropped.append(column)
         else:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers.common import (
-    LAB_COLUMNS, Imported, check_lab_units, contract_frame, days_from, draw_numbers, output_ids, source_error,
+    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids, source_error,
 )
 from cartcyto.cohort.test_names import LOINC
 from cartcyto.vocabulary import OMOP_GENDER, OMOP_MEASUREMENT_CONCEPTS
@@ -139,7 +139,7 @@ def _patients(cdm: _Cdm, day0_of: pd.Series, id_of: pd.Series, notes: list) -> p
         {"year": person["year_of_birth"], "month": person["month_of_birth"].fillna(7),
          "day": person["day_of_birth"].fillna(1)}), errors="coerce"))
     out = pd.DataFrame({"patient_id": id_of.reindex(person["person_id"]).to_numpy(), "sex": sex.to_numpy(),
-                        "age_years": np.floor((day0 - born).dt.days / 365.25).to_numpy()})
+                        "age_years": completed_years(born, day0)})
     if cdm.has("death"):
         death = cdm.query(f"SELECT person_id, MIN(death_date) AS d FROM {cdm.name('death')} GROUP BY person_id")
         out["death_day"] = _days_for(person["person_id"], death, day0)
@@ -153,7 +153,7 @@ def _patients(cdm: _Cdm, day0_of: pd.Series, id_of: pd.Series, notes: list) -> p
 
 def _days_for(person_ids: pd.Series, rows: pd.DataFrame, day0: pd.Series) -> np.ndarray:
     dates = pd.Series(_dates(rows["d"]).to_numpy(), index=rows["person_id"].astype(np.int64))
-    return days_from(dates.reindex(person_ids).reset_index(drop=True), day0).to_numpy()
+    return days_from(dates.reindex(person_ids).reset_index(drop=True), day0).array
 
 
 def _measurement_concepts(cdm: _Cdm, options: dict, notes: list) -> dict[int, str]:
@@ -195,7 +195,7 @@ def _labs(cdm: _Cdm, day0_of: pd.Series, id_of: pd.Series, options: dict, study,
         n = int((rows["concept"] == concept).sum())
         if n:
             notes.append(f"OMOP measurement: concept {concept} imported as {test}, {n} row(s)")
-    out["day"] = days_from(dates, day0_of.reindex(rows["person_id"]).reset_index(drop=True)).to_numpy()
-    check_lab_units(out["test"], out["unit"], f"{cdm.where}: measurement", "unit_concept_id", notes, first_line=1)
+    out["day"] = days_from(dates, day0_of.reindex(rows["person_id"]).reset_index(drop=True)).array
+    check_lab_units(out["test"], out["unit"], f"{cdm.where}: measurement", "unit_concept_id", notes)
     out["draw"] = draw_numbers(out, _dates(rows["t"]).fillna(dates))
     return contract_frame(out, LAB_COLUMNS)

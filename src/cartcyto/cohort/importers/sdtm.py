@@ -41,6 +41,7 @@ def read_domain(folder: Path, domain: str, required: bool = True) -> tuple[pd.Da
         return None, str(folder / f"{domain}.xpt")
     frames = [_read_file(p) for p in files]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame.attrs["first_line"] = 2 if files[0].suffix.lower() == ".csv" else 1  # CSV header = line 1; XPT record 1
     return frame, str(files[0]) if len(files) == 1 else f"{folder}/{domain}*"
 
 
@@ -89,8 +90,9 @@ def _infusions(folder: Path, options: dict, notes: list) -> pd.Series:
     ex, file = read_domain(folder, "ex")
     _require(ex, file, ("USUBJID", "EXTRT", "EXSTDTC"))
     wanted = {t.strip().upper() for t in options["infusion_treatments"]}
+    first = ex.attrs["first_line"]
     rows = ex[ex["EXTRT"].str.upper().isin(wanted).fillna(False).to_numpy(bool)]
-    dates, partial = parse_dates(rows["EXSTDTC"], file, "EXSTDTC", allow_partial=True, first_line=1)
+    dates, partial = parse_dates(rows["EXSTDTC"], file, "EXSTDTC", allow_partial=True, first_line=first)
     day0 = dates.groupby(rows["USUBJID"].to_numpy()).min().dropna()
     if day0.empty:
         raise CohortError(file, "EXTRT", f"no EX record of {', '.join(sorted(wanted))} with a full EXSTDTC",
@@ -104,16 +106,18 @@ def _infusions(folder: Path, options: dict, notes: list) -> pd.Series:
 def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -> pd.DataFrame:
     dm, file = read_domain(folder, "dm")
     _require(dm, file, ("USUBJID", "SEX", "AGE"))
+    first = dm.attrs["first_line"]
     if dm["USUBJID"].duplicated().any():
         raise source_error(file, "USUBJID", dm["USUBJID"].duplicated(keep=False), "USUBJID is not unique in DM",
-                           "DM holds one record per subject", first_line=1)
+                           "DM holds one record per subject", first_line=first)
     infused = dm["USUBJID"].isin(day0_of.index).fillna(False).to_numpy(bool)
     notes.append(f"{Path(file).name}: {int(infused.sum())} subject(s) with an infusion imported, "
                  f"{int((~infused).sum())} without one not imported")
     sex = dm["SEX"].str.upper().map(SEX)
     if (infused & sex.isna().to_numpy(bool)).any():
         raise source_error(file, "SEX", infused & sex.isna().to_numpy(bool), "SEX is not M or F",
-                           "the pipeline needs M or F (anaemia thresholds depend on it)", first_line=1)
+                           "the pipeline needs M or F (anaemia thresholds depend on it)", first_line=first)
+    lines = np.flatnonzero(infused) + first
     dm, sex = dm[infused].reset_index(drop=True), sex[infused].reset_index(drop=True)
     factor = dm["AGEU"].str.upper().map(AGE_UNIT_YEARS) if "AGEU" in dm.columns else pd.Series(1.0, index=dm.index)
     day0 = day0_of.reindex(dm["USUBJID"]).reset_index(drop=True)
@@ -121,8 +125,8 @@ def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -
                         "age_years": (pd.to_numeric(dm["AGE"], errors="coerce") * factor.fillna(1.0)).round(2)})
     for variable, column in (("DTHDTC", "death_day"), ("RFPENDTC", "last_followup_day")):
         if variable in dm.columns:
-            dates, partial = parse_dates(dm[variable], file, variable, allow_partial=True, first_line=1)
-            out[column] = days_from(dates, day0).to_numpy()
+            dates, partial = parse_dates(dm[variable], file, variable, allow_partial=True, lines=lines)
+            out[column] = days_from(dates, day0).array
             if partial.any():
                 notes.append(f"{Path(file).name}: {int(partial.sum())} partial {variable} left empty")
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
@@ -131,12 +135,14 @@ def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -
 def _labs(folder: Path, day0_of: pd.Series, id_of: pd.Series, study, notes) -> pd.DataFrame:
     lb, file = read_domain(folder, "lb")
     _require(lb, file, ("USUBJID", "LBTESTCD", "LBSTRESN", "LBDTC"))
+    first = lb.attrs["first_line"]
     name = Path(file).name
+    lb = lb.assign(_record=np.arange(len(lb)) + lb.attrs["first_line"])
     lb = lb[lb["USUBJID"].isin(day0_of.index).fillna(False).to_numpy(bool)].reset_index(drop=True)
     tests = select_lab_tests(lb["LBTESTCD"], study, name, notes)
     lb = lb[tests.notna().to_numpy(bool)].assign(test=tests[tests.notna()]).reset_index(drop=True)
     value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
-    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, first_line=1)
+    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
     usable = value.notna() & dates.notna()
     notes.append(f"{name}: {int(value.isna().sum())} record(s) without LBSTRESN and {int(partial.sum())} with a "
                  "partial LBDTC skipped")
@@ -146,7 +152,7 @@ def _labs(folder: Path, day0_of: pd.Series, id_of: pd.Series, study, notes) -> p
                         "unit": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb.columns else pd.NA})
     out["day"] = days_from(dates.reset_index(drop=True),
                            day0_of.reindex(lb["USUBJID"]).reset_index(drop=True)).to_numpy()
-    check_lab_units(out["test"], out["unit"], name, "LBSTRESU", notes)
+    check_lab_units(out["test"], out["unit"], file, "LBSTRESU", notes, lines=lb["_record"].to_numpy())
     out["draw"] = draw_numbers(out, dates.reset_index(drop=True))
     return contract_frame(out, LAB_COLUMNS)
 
@@ -157,6 +163,7 @@ def _crs(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, note
         notes.append("AE: no AE domain, no CRS imported")
         return None
     _require(ae, file, ("USUBJID", "AESTDTC"))
+    first = ae.attrs["first_line"]
     name = Path(file).name
     term = ae["AEDECOD"].fillna(ae.get("AETERM")) if "AEDECOD" in ae.columns else ae["AETERM"]
     kind = pd.Series(np.select([term.str.upper().isin([t.upper() for t in options["crs_terms"]]).fillna(False),
@@ -166,8 +173,8 @@ def _crs(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, note
     grade = pd.to_numeric(ae["AETOXGR"], errors="coerce") if "AETOXGR" in ae.columns else pd.Series(np.nan, ae.index)
     if options["aesev_as_grade"] and "AESEV" in ae.columns:
         grade = grade.fillna(ae["AESEV"].str.upper().map(AESEV_GRADE))
-    start, start_partial = parse_dates(ae["AESTDTC"], file, "AESTDTC", allow_partial=True, first_line=1)
-    end = (parse_dates(ae["AEENDTC"], file, "AEENDTC", allow_partial=True, first_line=1)[0]
+    start, start_partial = parse_dates(ae["AESTDTC"], file, "AESTDTC", allow_partial=True, first_line=first)
+    end = (parse_dates(ae["AEENDTC"], file, "AEENDTC", allow_partial=True, first_line=first)[0]
            if "AEENDTC" in ae.columns else pd.Series(pd.NaT, index=ae.index))
     usable = grade.notna() & start.notna()
     notes.append(f"{name}: {len(ae)} CRS/ICANS record(s) of infused subjects; {int(grade.isna().sum())} without a "
@@ -188,5 +195,5 @@ def _crs(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, note
     wide = wide.reindex(columns=["crs", "icans"])
     out = pd.DataFrame({"patient_id": id_of.reindex(wide.index.get_level_values(0)).to_numpy(),
                         "day": wide.index.get_level_values(1), "crs_grade": wide["crs"].fillna(0).astype(int).to_numpy(),
-                        "icans_grade": wide["icans"].astype("Int64").to_numpy()})
+                        "icans_grade": wide["icans"].astype("Int64").array})
     return contract_frame(out, ["patient_id", "day", "crs_grade", "icans_grade"])
