@@ -143,7 +143,7 @@ def check_lab_units(tests: pd.Series, units: pd.Series, table: str, column: str,
                           .replace("", pd.NA)})
     for (test, unit), rows in pairs.dropna(subset=["test"]).groupby(["test", "unit"], dropna=False).groups.items():
         if pd.isna(unit):
-            notes.append(f"{table}: {test} without a unit, {len(rows)} row(s): taken as the canonical unit")
+            notes.append(f"{Path(table).name}: {test} without a unit, {len(rows)} row(s): taken as the canonical unit")
             continue
         try:
             reading = read_unit(unit, TEST_KIND[test])
@@ -152,7 +152,7 @@ def check_lab_units(tests: pd.Series, units: pd.Series, table: str, column: str,
             raise CohortError(table, column, f"wrong unit for {test}: {problem} ({len(rows)} row(s))",
                               "correct the unit, or map the test to the right pipeline test",
                               rows=[(int(b), None) for b in bad[:5]], n_bad=len(bad)) from None
-        notes.append(f"{table}: {test} in {reading.describe()}, {len(rows)} row(s)")
+        notes.append(f"{Path(table).name}: {test} in {reading.describe()}, {len(rows)} row(s)")
 
 
 def draw_numbers(frame: pd.DataFrame, moment: pd.Series) -> pd.Series:
