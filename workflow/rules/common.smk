@@ -63,6 +63,11 @@ def study_params(wildcards):
     return STUDIES[wildcards.study]
 
 
+def source_files(wildcards):
+    """The source's files (export folder tables, the DuckDB file); none for a database URL."""
+    return source_input_files(SOURCES[wildcards.study])
+
+
 def cohort_inputs(wildcards):
     """The cohort's table files (CSV or Parquet) that exist, or the folder a source's import writes;
     scripts read the folder."""

@@ -3,14 +3,9 @@
 # Calendar dates and source identifiers stay inside this job: neither the folder nor the log holds any.
 
 
-def source_files(wildcards):
-    """The source's files (export folder tables, the DuckDB file); none for a database URL."""
-    return source_input_files(SOURCES[wildcards.study])
-
-
 rule import_cohort:
     input:
-        source_files,
+        source_files,  # the export's files or the DuckDB file (none for a database URL)
     output:
         directory("results/{study}/cohort_source"),
     log:
