@@ -70,17 +70,25 @@ def main(argv: list[str] | None = None) -> int:
     from cartcyto.cohort.importers import import_cohort
 
     args = parser().parse_args(argv)
+    lines: list[str] = []
+
+    def report(notes: list[str]) -> None:  # what was read how, shown before anything is written
+        lines.extend(notes)
+        sys.stderr.write("".join(f"{n}\n" for n in notes))
+
     try:
         options, study = options_from(args)
-        imported = import_cohort(options, args.out, study, overwrite=args.overwrite)
+        imported = import_cohort(options, args.out, study, overwrite=args.overwrite, report=report)
+        lines.append(f"cohort written to {args.out}: " + ", ".join(
+            f"{name} {len(frame)} rows" for name, frame in imported.tables.items()))
+        sys.stderr.write(lines[-1] + "\n")
     except CohortError as err:
+        lines.append(err.message())
         sys.stderr.write(err.message() + "\n")
         return 2
-    lines = imported.notes + [f"cohort written to {args.out}: " + ", ".join(
-        f"{name} {len(frame)} rows" for name, frame in imported.tables.items())]
-    sys.stderr.write("\n".join(lines) + "\n")
-    if args.log:
-        args.log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    finally:
+        if args.log:
+            args.log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 

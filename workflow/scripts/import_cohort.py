@@ -13,12 +13,11 @@ def main(snakemake):
     log = setup_logging(snakemake)
     study = snakemake.params.study
     try:
-        imported = import_cohort(study["source"], snakemake.output[0], study)
+        imported = import_cohort(study["source"], snakemake.output[0], study,
+                                 report=lambda notes: [log.info("%s", note) for note in notes])
     except CohortError as err:  # one message, no traceback, nothing left under results/
         log.error("Study '%s': %s", study["name"], err.message())
         sys.exit(1)
-    for note in imported.notes:
-        log.info("%s", note)
     for name, frame in imported.tables.items():
         log.info("%s: %d rows", name, len(frame))
 

@@ -13,8 +13,12 @@ from pathlib import Path
 from cartcyto.cohort.importers.common import Imported, source_options, write_cohort
 
 
-def import_cohort(options: dict, out, study: dict | None = None, overwrite: bool = False) -> Imported:
-    """Import the source described by ``options`` into the cohort folder ``out``; returns what was imported."""
+def import_cohort(options: dict, out, study: dict | None = None, overwrite: bool = False,
+                  report=None) -> Imported:
+    """Import the source described by ``options`` into the cohort folder ``out``; returns what was imported.
+
+    ``report(notes)``, when given, is called with the log lines (tests and units read or not imported)
+    before anything is written."""
     options = source_options(options)
     if options["format"] == "dated":
         from cartcyto.cohort.importers.dated import import_dated as run
@@ -23,5 +27,7 @@ def import_cohort(options: dict, out, study: dict | None = None, overwrite: bool
     else:
         from cartcyto.cohort.importers.omop import import_omop as run
     imported = run(options, study)
+    if report is not None:
+        report(imported.notes)
     write_cohort(imported, Path(out), study, overwrite=overwrite)
     return imported

@@ -22,8 +22,8 @@ import pandas as pd
 
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers.common import (
-    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids, parse_dates,
-    select_lab_tests, source_error,
+    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids,
+    parse_dates, select_lab_tests, source_error,
 )
 from cartcyto.cohort.validate import looks_like_identifier
 

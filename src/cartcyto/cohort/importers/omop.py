@@ -22,7 +22,8 @@ import pandas as pd
 
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers.common import (
-    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids, source_error,
+    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids,
+    source_error,
 )
 from cartcyto.cohort.test_names import LOINC
 from cartcyto.vocabulary import OMOP_GENDER, OMOP_MEASUREMENT_CONCEPTS

@@ -194,6 +194,7 @@ def _crs(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, note
     wide = daily.pivot_table(index=["usubjid", "day"], columns="kind", values="grade", aggfunc="max")
     wide = wide.reindex(columns=["crs", "icans"])
     out = pd.DataFrame({"patient_id": id_of.reindex(wide.index.get_level_values(0)).to_numpy(),
-                        "day": wide.index.get_level_values(1), "crs_grade": wide["crs"].fillna(0).astype(int).to_numpy(),
+                        "day": wide.index.get_level_values(1),
+                        "crs_grade": wide["crs"].fillna(0).astype(int).to_numpy(),
                         "icans_grade": wide["icans"].astype("Int64").array})
     return contract_frame(out, ["patient_id", "day", "crs_grade", "icans_grade"])
