@@ -12,6 +12,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/table1.smk"
 include: "workflow/rules/incidence.smk"

@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pandas as pd
 
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.derive.hematotoxicity import hematotoxicity_columns
 
 PATIENT_DAY_COLUMNS = ("death_day", "relapse_day", "next_therapy_day", "last_followup_day")

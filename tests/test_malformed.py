@@ -111,9 +111,14 @@ CASES = [
     Case("dose_text", cell("treatments", 2, "dose", "8mg/kg"), "treatments.csv", "dose",
          "text where a number", (2, "P01")),
     # units
-    Case("unknown_lab_unit", cell("labs", 10, "unit", "mmol/L"), "labs.csv", "unit", "unknown unit",
-         (10, "P02")),
-    Case("count_unit_for_hb", cell("labs", 7, "unit", "/uL"), "labs.csv", "unit", "unknown unit", (7, "P01")),
+    Case("unknown_lab_unit", cell("labs", 10, "unit", "furlong/L"), "labs.csv", "unit",
+         "wrong unit for hb: 'furlong/L' is not a UCUM unit", (10, "P02")),
+    Case("count_unit_for_hb", cell("labs", 7, "unit", "/uL"), "labs.csv", "unit",
+         "wrong unit for hb: '/uL' is a count per volume", (7, "P01")),
+    Case("substance_unit_for_anc", cell("labs", 6, "unit", "mmol/L"), "labs.csv", "unit",
+         "wrong unit for anc: 'mmol/L' is an amount-of-substance concentration", (6, "P01")),
+    Case("mass_unit_for_plt", cell("labs", 9, "unit", "g/dL"), "labs.csv", "unit",
+         "wrong unit for plt: 'g/dL' is a mass concentration", (9, "P02")),
     Case("marker_in_two_units", cell("markers", 3, "unit", "ng/L"), "markers.csv", "unit",
          "more than one unit", (3, "P01")),
     # grades, codes, ranges

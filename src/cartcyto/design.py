@@ -32,6 +32,9 @@ from cartcyto.frozen import FrozenDict, FrozenList, freeze, thaw  # noqa: F401 (
 SCHEMA_FILE = "design.schema.yaml"
 CRITERIA_FILE = "criteria.yaml"
 STUDY_KEYS = ("name", "cohort", "design", "conventions")
+COHORT_KEYS = ("source", "lab_test_names")
+"""Study-entry keys about the cohort itself (config.schema.yaml validates them); carried into the resolved
+study when the entry gives them."""
 """Keys resolve_study adds from the config (not written in a design file)."""
 CONVENTIONS = ("spss", "r")
 
@@ -335,7 +338,8 @@ def resolve_study(name: str, study: Mapping[str, Any], conventions: str, designs
 
     Returns every key of the design schema that applies (defaults filled), ``criteria`` replaced
     by the full criteria set (with its ``name``), then ``name``, ``cohort``, ``design`` and
-    ``conventions``. Raises :class:`DesignError` naming the file and key of the first problem.
+    ``conventions``, and the entry's cohort keys (``source``, ``lab_test_names``) where given.
+    Raises :class:`DesignError` naming the file and key of the first problem.
     """
     designs_dir = Path(designs_dir)
     entry = ("studies", name)
@@ -381,6 +385,7 @@ def resolve_study(name: str, study: Mapping[str, Any], conventions: str, designs
                           "remove it from the design", study=name)
     _check(merged, design_schema(), sources, name, fill_defaults=True)
     merged.update(name=name, cohort=str(study["cohort"]), design=design_name, conventions=conv)
+    merged.update({key: study[key] for key in COHORT_KEYS if key in study and study[key]})
     return freeze(merged)
 
 

@@ -46,3 +46,11 @@ LABELS = {
     "cost_prbc": "PRBC cost", "cost_platelets": "Platelet cost",
 }
 """Printed labels of ``derived/patients.csv`` columns (tables and figures)."""
+
+OMOP_MEASUREMENT_CONCEPTS = {3013650: "anc", 3024929: "plt", 3000963: "hb", 3000905: "wbc"}
+"""Standard OMOP measurement concepts (LOINC 751-8, 777-3, 718-7, 6690-2) and the lab test each gives.
+Further LOINC codes of ``cartcyto.cohort.test_names.LOINC`` are found through the database's CONCEPT
+table; a study adds its own concept ids with ``source.measurement_concepts``."""
+
+OMOP_GENDER = {8507: "M", 8532: "F"}
+"""OMOP gender concepts (MALE, FEMALE)."""

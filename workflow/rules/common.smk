@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from cartcyto.design import DesignError, resolve_study  # noqa: E402
 from cartcyto.cohort.errors import CohortError  # noqa: E402
 from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+from cartcyto.cohort.importers.common import check_source, source_input_files  # noqa: E402
 
 
 # `--config studies=...` names the studies to run: replace (not merge into) those of config.yaml.
@@ -43,20 +44,31 @@ def _config_source(study):
 
 # A design that does not fit the design schema (cartcyto/schemas/) stops the run here, naming
 # the file and the key, with no traceback.
+# A study with a `source:` reads the cohort folder its import job writes (workflow/rules/import.smk);
+# its options (and that its files exist) are checked here, the import itself is a job.
+SOURCES = {name: study["source"] for name, study in config["studies"].items() if "source" in study}
 try:
     STUDIES = {
-        name: resolve_study(name, study, config["conventions"], DESIGNS_DIR,
-                            config_file=_config_source(name))
+        name: resolve_study(
+            name,
+            dict(study, cohort=f"results/{name}/cohort_source", source=check_source(SOURCES[name]))
+            if name in SOURCES else study,
+            config["conventions"], DESIGNS_DIR, config_file=_config_source(name))
         for name, study in config["studies"].items()
     }
+except CohortError as _err:
+    sys.stderr.write(f"\nStudy source: {_err.message()}\n\n")
+    sys.exit(1)
 except DesignError as _err:
     sys.stderr.write(f"\n{_err.message()}\n\n")
     sys.exit(1)
 
-# Bad input stops the run here, before any job, with one message and no traceback.
+# Bad input stops the run here, before any job, with one message and no traceback. A source is
+# imported by a job; here its options (and that its files exist) are checked.
 for _name, _study in STUDIES.items():
     try:
-        read_cohort(_study["cohort"], _study)
+        if _name not in SOURCES:
+            read_cohort(_study["cohort"], _study)
     except CohortError as _err:
         sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
         sys.exit(1)
@@ -76,8 +88,16 @@ def study_params(wildcards):
     return STUDIES[wildcards.study]
 
 
+def source_files(wildcards):
+    """The source's files (export folder tables, the DuckDB file); none for a database URL."""
+    return source_input_files(SOURCES[wildcards.study])
+
+
 def cohort_inputs(wildcards):
-    """The cohort's table files (CSV or Parquet) that exist; scripts read the folder."""
+    """The cohort's table files (CSV or Parquet) that exist, or the folder a source's import writes;
+    scripts read the folder."""
+    if wildcards.study in SOURCES:
+        return [STUDIES[wildcards.study]["cohort"]]
     return cohort_files(STUDIES[wildcards.study]["cohort"])
 
 

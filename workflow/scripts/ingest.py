@@ -16,6 +16,8 @@ def main(snakemake):
         df = getattr(cohort, name)
         df.to_parquet(snakemake.output[name], index=False)
         log.info("%s: %d rows", name, len(df))
+    for note in cohort.notes:  # test names translated, each unit seen and its factor, ANC from %
+        log.info("%s", note)
     for where, names in sorted(cohort.unknown_names.items()):
         if names:
             log.warning("%s: names outside the known list, carried but unused: %s", where, ", ".join(names))

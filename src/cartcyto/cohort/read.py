@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cartcyto.cohort.errors import CohortError
+from cartcyto.cohort.test_names import anc_from_percent, lab_test_names
+from cartcyto.cohort.units import lab_unit_factors
 from cartcyto.cohort.validate import (
     FALSE_TOKENS,
     NUMBER_PATTERN,
@@ -57,11 +59,7 @@ KNOWN_NAMES = {
 }
 MARKER_DEFAULT_UNITS = dict({m: "pg/mL" for m in ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17")},
                             ferritin="ng/mL", ddimer="mg/L", crp="mg/L")
-# Lab units, compared lower-case without blanks ('µ'/'μ' read as 'u', '×' as 'x'): factor to canonical.
-COUNT_UNIT_FACTORS = dict({u: 1.0 for u in ("10^9/l", "x10^9/l", "10*9/l", "x10*9/l", "g/l")},
-                          **{"/ul": 1e-3, "cells/ul": 1e-3})
-HB_UNIT_FACTORS = {"g/l": 1.0, "g/dl": 10.0}
-LAB_UNIT_FACTORS = {"anc": COUNT_UNIT_FACTORS, "plt": COUNT_UNIT_FACTORS, "hb": HB_UNIT_FACTORS}
+# Lab units are read through UCUM (cartcyto.cohort.units) and test names mapped by cartcyto.cohort.test_names.
 
 SEX_CODES = {"m": "M", "f": "F", "male": "M", "female": "F"}
 RESPONSE_CODES = {"cr": "CR", "cri": "CRi", "nr": "NR", "withdrawn": "withdrawn", "ne": "NE"}
@@ -102,6 +100,7 @@ class Cohort:
     markers: pd.DataFrame
     treatments: pd.DataFrame
     unknown_names: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # for the run's log: test names read, units and factors
 
 
 def table_paths(folder) -> dict[str, str]:
@@ -143,16 +142,17 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
     ld_start, ld_end = ld["start_day"], ld["end_day"]
     patients = normalise_patients(_read(paths["patients"], "patients"), ld_start, ld_end)
     known_ids = pa.array(patients["patient_id"].tolist(), pa.string())
-    frames, unknown = {"patients": patients}, {}
+    frames, unknown, notes = {"patients": patients}, {}, []
     for table in COHORT_TABLES[1:]:
         if table not in paths:
             frames[table] = empty_long_table(table)
             continue
         raw = _read(paths[table], table)
         check_patient_ids(raw, known=known_ids, known_file=os.path.basename(paths["patients"]))
-        frames[table], names = LONG_TABLE_NORMALISERS[table](raw)
+        extra = {"study": study, "notes": notes} if table == "labs" else {}
+        frames[table], names = LONG_TABLE_NORMALISERS[table](raw, **extra)
         unknown.update(names)
-    return Cohort(**frames, unknown_names=unknown)
+    return Cohort(**frames, unknown_names=unknown, notes=notes)
 
 
 def _read(path: str, table: str) -> RawTable:
@@ -238,35 +238,26 @@ def _frame(raw: RawTable, out: dict, table: str) -> pd.DataFrame:
     return pd.DataFrame({**{c: out[c] for c in LONG_TABLE_DTYPES[table]}, **extra}, copy=False)
 
 
-def _unit_keys(units: pa.Array) -> list[str]:
-    """Units compared lower-case, without blanks, 'µ'/'μ' read as 'u' and '×' as 'x'."""
-    return [re.sub(r"\s+", "", u).lower().replace("µ", "u").replace("μ", "u").replace("×", "x")
-            for u in units.to_pylist()]
-
-
-def normalise_labs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
-    """labs: value converted to canonical units (anc/plt 10^9/L, hb g/L); the unit column dropped."""
+def normalise_labs(raw: RawTable, study: dict | None = None, notes: list | None = None) -> tuple[pd.DataFrame, dict]:
+    """labs: test names mapped (LOINC, SDTM, English, the study's own), values converted to canonical units
+    (anc/plt/wbc 10^9/L, hb g/L) through UCUM, neutrophil % with a WBC of the same draw turned into ANC;
+    the unit column dropped. What was read how is appended to ``notes`` (for the run's log)."""
+    notes = [] if notes is None else notes
     out = _ids_and_days(raw)
-    out["test"], unknown = _names(raw, "test", "labs.test")
+    out["test"], test_of_value = lab_test_names(raw, study, notes)
     out["value"] = parse_numbers(raw, "value", required=True, low=0, rule=">= 0 (counts cannot be negative)")
     if "unit" in raw.columns:
-        tests, test_codes = raw.distinct("test")
-        units, unit_codes = raw.distinct("unit")
-        # factor[test, unit]: last row/column = missing; NaN = unit not allowed for that test
-        factor = np.ones((len(tests) + 1, len(units) + 1))
-        for i, test in enumerate(pc.utf8_lower(tests).to_pylist()):
-            if test in LAB_UNIT_FACTORS:
-                factor[i, :-1] = [LAB_UNIT_FACTORS[test].get(k, np.nan) for k in _unit_keys(units)]
-        row_factor = factor[test_codes, unit_codes]
-        bad = np.isnan(row_factor)
-        if bad.any():
-            test = out["test"][np.argmax(bad)]
-            bad &= out["test"] == test
-            raise raw.error("unit", bad, f"unknown unit for {test} ({raw.examples('unit', bad)})",
-                            "give anc and plt in 10^9/L or /uL and hb in g/L or g/dL "
-                            "(an empty unit means 10^9/L for anc/plt and g/L for hb)")
-        out["value"] = out["value"] * row_factor
-    return _frame(raw, out, "labs"), unknown
+        out["value"] = out["value"] * lab_unit_factors(raw, test_of_value, notes)
+    if "neut_pct" in test_of_value:
+        out["test"], out["value"], n_anc, n_left = anc_from_percent(
+            out["test"], out["value"], out["patient_id"], out["day"],
+            raw.text("draw") if "draw" in raw.columns else None)
+        notes.append(f"labs: ANC computed as WBC x neutrophil % / 100 for {n_anc} draw(s) (those rows now anc)")
+        if n_left:
+            notes.append(f"labs: {n_left} neutrophil % row(s) without a single WBC of the same draw: "
+                         "carried as neut_pct, not used")
+    unknown = sorted(set(pd.unique(out["test"])) - set(KNOWN_NAMES["labs.test"]))
+    return _frame(raw, out, "labs"), ({"labs.test": unknown} if unknown else {})
 
 
 def normalise_crs(raw: RawTable) -> tuple[pd.DataFrame, dict]:
