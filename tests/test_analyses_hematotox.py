@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import hematotox as hx
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.report.rows import STAT_COLUMNS, stat_value
 
 SCORE = [0, 1, 1, 2, 3, 2, 4, 1, 0, 2, 5, 3]

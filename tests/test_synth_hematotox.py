@@ -9,7 +9,7 @@ import pytest
 
 from cartcyto.cohort.read import read_cohort
 from cartcyto.derive.patients import derive_patients
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 from cartcyto.synth import hematotox_baseline as hb
 
 DATA = Path(__file__).resolve().parents[1] / "data"
