@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import hematotox as hx
-from design_fixtures import resolve_study
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.report.rows import STAT_COLUMNS, stat_value
+from design_fixtures import resolve_study
 
 SCORE = [0, 1, 1, 2, 3, 2, 4, 1, 0, 2, 5, 3]
 GRADE = [0, 1, 3, 2, 4, 3, 3, 1, 0, 2, 4, 1]
@@ -18,8 +19,8 @@ CFG = resolve_study("w", {"cohort": "x", "design": "wang2021"})["hematotox"]
 TOL = 1e-9
 
 
-def derived() -> pd.DataFrame:
-    """What read_derived gives: booleans as text, missing as NaN. Row 13 is outside the analysis
+def raw() -> pd.DataFrame:
+    """The table as written (booleans as text, missing as NaN). Row 13 is outside the analysis
     set (must be ignored everywhere); row 14 has no score (graded, but not in the 2x2 or ROC)."""
     n = len(SCORE)
     df = pd.DataFrame({
@@ -35,6 +36,11 @@ def derived() -> pd.DataFrame:
         "neutrophil_phenotype": PHENO + ["aplastic", "quick"],
     })
     return df
+
+
+def derived() -> pd.DataFrame:
+    """The table typed as read_derived returns it."""
+    return typed(raw())
 
 
 def stats() -> pd.DataFrame:
@@ -82,7 +88,7 @@ def test_two_by_two_and_fisher_against_R():
 
 def test_refit_from_the_derived_columns_alone():
     # the 2x2 can be rebuilt from icaht_early_grade and hematotox_high of derived/patients.csv
-    df = derived()
+    df = raw()
     df = df[df["in_analysis_set"] == "true"].dropna(subset=["hematotox_high"])
     high, severe = df["hematotox_high"] == "true", df["icaht_early_grade"] >= CFG["severe_icaht_at_least"]
     assert int((high & severe).sum()) == 4 and int((~high & ~severe).sum()) == 4
@@ -113,7 +119,7 @@ def test_phenotype_counts_and_score_distribution():
 
 
 def test_empty_table_is_not_tested():
-    df = derived().assign(hematotox_high=np.nan, hematotox_score=np.nan)
+    df = typed(raw().assign(hematotox_high=np.nan, hematotox_score=np.nan))
     s = hx.hematotox_statistics(df, CFG, convention="spss")
     row = s[(s["analysis"] == "hematotox_severe_icaht") & (s["statistic"] == "odds_ratio")].iloc[0]
     assert np.isnan(row["p_value"]) and row["method"].startswith("Fisher's exact test not computed")
@@ -127,3 +133,12 @@ def test_tables_format():
     assert risk["Fisher's exact test, odds ratio (P)"] == "5.33 (0.293)"
     assert risk["ROC AUC of the score for severe early ICAHT (95% CI DeLong)"] == "0.814 (0.559-1)"
     assert hx.format_phenotypes(s).iloc[2]["Patients, n (%)"] == "3 (25%)"
+
+
+def test_untyped_or_incomplete_tables_are_refused_with_the_column_named():
+    # flags still as text would otherwise count every "false" as true
+    with pytest.raises(DerivedColumnError, match="'hematotox_high'"):
+        hx.hematotox_statistics(raw().assign(in_analysis_set=typed(raw())["in_analysis_set"]), CFG,
+                                convention="spss")
+    with pytest.raises(DerivedColumnError, match="'neutrophil_phenotype'"):
+        hx.hematotox_statistics(derived().drop(columns="neutrophil_phenotype"), CFG, convention="spss")
