@@ -142,3 +142,30 @@ def test_untyped_or_incomplete_tables_are_refused_with_the_column_named():
                                 convention="spss")
     with pytest.raises(DerivedColumnError, match="'neutrophil_phenotype'"):
         hx.hematotox_statistics(derived().drop(columns="neutrophil_phenotype"), CFG, convention="spss")
+
+
+def test_figures_draw_the_frames_and_name_what_they_leave_out():
+    from cartcyto.analyses.hematotox_daily import STRIP_LABELS
+    from cartcyto.figures.hematotox import anc_heat_strip, anc_phenotype_lines, grade_by_risk_bars
+
+    days = np.arange(0, 31)
+    # three patients: grade 3, grade 0, not gradable (bottom); the second is censored from day 20
+    cats = [["le500"] * 31, ["above"] * 20 + ["censored"] * 11, ["above"] * 31]
+    strip = pd.DataFrame({"row": np.repeat([0, 1, 2], 31), "icaht_early_grade": np.repeat([3, 0, np.nan], 31),
+                          "day": np.tile(days, 3), "category": sum(cats, [])})
+    fig = anc_heat_strip(strip)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["Grade 3\n(n = 1)", "Grade 0\n(n = 1)", "Not gradable\n(n = 1)"]
+    # the legend lists the categories drawn, in their analysis-module wording
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        STRIP_LABELS["le500"], STRIP_LABELS["above"], STRIP_LABELS["censored"]]
+    table = pd.DataFrame({"phenotype": np.repeat(["quick", "intermittent", "aplastic"], 3), "day": [0, 1, 2] * 3,
+                          "n": [5, 5, 5, 0, 0, 0, 2, 2, 2], "median": [1.0, 1.2, 1.5] + [np.nan] * 3 + [0.3] * 3,
+                          "q1": [0.8] * 9, "q3": [1.8] * 9, "patients": np.repeat([5, 0, 2], 3)})
+    fig = anc_phenotype_lines(table, thresholds=[0.5, 1.0])
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "Quick (n = 5)", "Intermittent (n = 0, not drawn)", "Aplastic (n = 2, not drawn)"]
+    assert len(fig.axes[0].lines) == 1 + 2 + 2          # quick drawn, two legend stubs, two threshold lines
+    fig = grade_by_risk_bars(stats())
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("n =")] == ["n = 5", "n = 7"]

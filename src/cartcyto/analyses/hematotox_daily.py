@@ -25,6 +25,9 @@ from cartcyto.derive.icaht import censor_day
 from cartcyto.derive.phenotype import PHENOTYPES
 
 STRIP_CATEGORIES = ("le100", "le500", "above", "no_value", "censored")
+STRIP_LABELS = {"le100": "ANC ≤ 0.1", "le500": "ANC > 0.1 and ≤ 0.5", "above": "ANC > 0.5",
+                "no_value": "no value (gap longer than max_gap_days)", "censored": "after censoring"}
+"""What each category of :func:`anc_strip` means (ANC x10^9/L; the early ICAHT thresholds)."""
 
 
 def _grid(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping, test: str, window) -> DayGrid:

@@ -24,7 +24,7 @@ def _rule(rule: Mapping[str, Any], test: str) -> str:
 
 
 def _component(name: str, comp: Mapping[str, Any]) -> str:
-    unit = "/".join(comp["units"]) if comp["source"] == "markers" else CANONICAL_UNITS[comp["test"]]
+    unit = " or ".join(comp["units"]) if comp["source"] == "markers" else CANONICAL_UNITS[comp["test"]]
     cuts = ", ".join(f"{op} {cut:g} -> {pts}" for op, cut, pts in comp["points"])
     return f"{name} ({unit}): {cuts}, else 0"
 
@@ -58,8 +58,9 @@ def hematotox_rows(cfg: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     rows.append(("CAR-HEMATOTOX", "score",
                  f"baseline = last value on days {sc['anchor']} - {sc['window_days']} .. {sc['anchor']}; {comps}; "
                  f"high risk = score >= {sc['high_at_least']}; empty when a component is missing"
-                 + (f"; undated patients.csv columns used: {dict(sc['undated_columns'])}" if sc["undated_columns"]
-                    else "") + ". Source: " + SOURCES["score"]))
+                 + ("; without a dated value in the window: " + ", ".join(
+                     f"{k} from the patients.csv column {c}" for k, c in sc["undated_columns"].items())
+                    if sc["undated_columns"] else "") + ". Source: " + SOURCES["score"]))
     ph = cfg["phenotype"]
     rows.append(("recovery phenotype", "quick / intermittent / aplastic",
                  f"days {ph['window'][0]}-{ph['window'][1]} (censored); aplastic: {ph['test'].upper()} < "
