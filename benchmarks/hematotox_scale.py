@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=int, default=100)
     ap.add_argument("--loop-sample", type=int, default=300)
     args = ap.parse_args(argv)
-    study = resolve_study("bench", {"cohort": "x", "design": "wang2021"})
+    study = resolve_study("bench", {"cohort": "x", "design": "wang2021"}, "spss", ROOT / "workflow" / "designs")
     cfg = study["hematotox"]
     res: dict = {}
     print(f"rss after imports: {rss_mb():.0f} MB")

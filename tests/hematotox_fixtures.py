@@ -6,15 +6,16 @@ import types
 import numpy as np
 import pandas as pd
 
-from design_fixtures import resolve_study
 from cartcyto.derive.hematotoxicity import hematotoxicity_columns
+from design_fixtures import resolved
 
 PATIENT_DAY_COLUMNS = ("death_day", "relapse_day", "next_therapy_day", "last_followup_day")
 
 
 def study(**hematotox):
-    """The wang2021 design, with ``hematotox`` keys overridden (nested dicts merge)."""
-    return resolve_study("t", {"cohort": "x", "design": "wang2021", "overrides": {"hematotox": hematotox}})
+    """The wang2021 design, with ``hematotox`` keys overridden (nested dicts merge; the rest of the
+    block is the schema's published defaults)."""
+    return resolved("wang2021", {"hematotox": hematotox}, name="t")
 
 
 def daily(values: dict, base: float = 2.0, first: int = -6, last: int = 100, tests=("anc",)) -> dict:

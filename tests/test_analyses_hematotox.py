@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from cartcyto.analyses import hematotox as hx
-from design_fixtures import resolve_study
+from cartcyto.derive.dtypes import DerivedColumnError, typed
 from cartcyto.report.rows import STAT_COLUMNS, stat_value
+from design_fixtures import resolve_study
 
 SCORE = [0, 1, 1, 2, 3, 2, 4, 1, 0, 2, 5, 3]
 GRADE = [0, 1, 3, 2, 4, 3, 3, 1, 0, 2, 4, 1]
@@ -18,8 +19,8 @@ CFG = resolve_study("w", {"cohort": "x", "design": "wang2021"})["hematotox"]
 TOL = 1e-9
 
 
-def derived() -> pd.DataFrame:
-    """What read_derived gives: booleans as text, missing as NaN. Row 13 is outside the analysis
+def raw() -> pd.DataFrame:
+    """The table as written (booleans as text, missing as NaN). Row 13 is outside the analysis
     set (must be ignored everywhere); row 14 has no score (graded, but not in the 2x2 or ROC)."""
     n = len(SCORE)
     df = pd.DataFrame({
@@ -35,6 +36,11 @@ def derived() -> pd.DataFrame:
         "neutrophil_phenotype": PHENO + ["aplastic", "quick"],
     })
     return df
+
+
+def derived() -> pd.DataFrame:
+    """The table typed as read_derived returns it."""
+    return typed(raw())
 
 
 def stats() -> pd.DataFrame:
@@ -82,7 +88,7 @@ def test_two_by_two_and_fisher_against_R():
 
 def test_refit_from_the_derived_columns_alone():
     # the 2x2 can be rebuilt from icaht_early_grade and hematotox_high of derived/patients.csv
-    df = derived()
+    df = raw()
     df = df[df["in_analysis_set"] == "true"].dropna(subset=["hematotox_high"])
     high, severe = df["hematotox_high"] == "true", df["icaht_early_grade"] >= CFG["severe_icaht_at_least"]
     assert int((high & severe).sum()) == 4 and int((~high & ~severe).sum()) == 4
@@ -113,7 +119,7 @@ def test_phenotype_counts_and_score_distribution():
 
 
 def test_empty_table_is_not_tested():
-    df = derived().assign(hematotox_high=np.nan, hematotox_score=np.nan)
+    df = typed(raw().assign(hematotox_high=np.nan, hematotox_score=np.nan))
     s = hx.hematotox_statistics(df, CFG, convention="spss")
     row = s[(s["analysis"] == "hematotox_severe_icaht") & (s["statistic"] == "odds_ratio")].iloc[0]
     assert np.isnan(row["p_value"]) and row["method"].startswith("Fisher's exact test not computed")
@@ -127,3 +133,39 @@ def test_tables_format():
     assert risk["Fisher's exact test, odds ratio (P)"] == "5.33 (0.293)"
     assert risk["ROC AUC of the score for severe early ICAHT (95% CI DeLong)"] == "0.814 (0.559-1)"
     assert hx.format_phenotypes(s).iloc[2]["Patients, n (%)"] == "3 (25%)"
+
+
+def test_untyped_or_incomplete_tables_are_refused_with_the_column_named():
+    # flags still as text would otherwise count every "false" as true
+    with pytest.raises(DerivedColumnError, match="'hematotox_high'"):
+        hx.hematotox_statistics(raw().assign(in_analysis_set=typed(raw())["in_analysis_set"]), CFG,
+                                convention="spss")
+    with pytest.raises(DerivedColumnError, match="'neutrophil_phenotype'"):
+        hx.hematotox_statistics(derived().drop(columns="neutrophil_phenotype"), CFG, convention="spss")
+
+
+def test_figures_draw_the_frames_and_name_what_they_leave_out():
+    from cartcyto.analyses.hematotox_daily import STRIP_LABELS
+    from cartcyto.figures.hematotox import anc_heat_strip, anc_phenotype_lines, grade_by_risk_bars
+
+    days = np.arange(0, 31)
+    # three patients: grade 3, grade 0, not gradable (bottom); the second is censored from day 20
+    cats = [["le500"] * 31, ["above"] * 20 + ["censored"] * 11, ["above"] * 31]
+    strip = pd.DataFrame({"row": np.repeat([0, 1, 2], 31), "icaht_early_grade": np.repeat([3, 0, np.nan], 31),
+                          "day": np.tile(days, 3), "category": sum(cats, [])})
+    fig = anc_heat_strip(strip)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["Grade 3\n(n = 1)", "Grade 0\n(n = 1)", "Not gradable\n(n = 1)"]
+    # the legend lists the categories drawn, in their analysis-module wording
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        STRIP_LABELS["le500"], STRIP_LABELS["above"], STRIP_LABELS["censored"]]
+    table = pd.DataFrame({"phenotype": np.repeat(["quick", "intermittent", "aplastic"], 3), "day": [0, 1, 2] * 3,
+                          "n": [5, 5, 5, 0, 0, 0, 2, 2, 2], "median": [1.0, 1.2, 1.5] + [np.nan] * 3 + [0.3] * 3,
+                          "q1": [0.8] * 9, "q3": [1.8] * 9, "patients": np.repeat([5, 0, 2], 3)})
+    fig = anc_phenotype_lines(table, thresholds=[0.5, 1.0])
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "Quick (n = 5)", "Intermittent (n = 0, not drawn)", "Aplastic (n = 2, not drawn)"]
+    assert len(fig.axes[0].lines) == 1 + 2 + 2          # quick drawn, two legend stubs, two threshold lines
+    fig = grade_by_risk_bars(stats())
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("n =")] == ["n = 5", "n = 7"]

@@ -275,8 +275,8 @@ def loop_section(meas: dict, lo: int, hi: int, end: float, section: dict, common
         return None, {}
     known = sorted(meas)
     ops = {"at_most": lambda x, t: x <= t, "below": lambda x, t: x < t}
-    rules = [(r["grade"], "at_most" if "at_most" in r else "below", r.get("at_most", r.get("below")),
-              r.get("days")) for r in section["rules"]]
+    rules = [(r["grade"], "at_most" if r["at_most"] is not None else "below",
+              r["at_most"] if r["at_most"] is not None else r["below"], r["days"]) for r in section["rules"]]
     day_rules = list(dict.fromkeys((c, t) for _, c, t, d in rules if d is not None))
     values, long_gap_low = {}, False
     for day in range(lo, int(end) + 1):

@@ -43,15 +43,31 @@ def _error(call, *args, **kwargs) -> DesignError:
 # ------------------------------------------------------------------ bundled designs, defaults
 @pytest.mark.parametrize("name", ["wang2021", "mullanfiroze2022"])
 def test_bundled_designs_resolve_to_their_files_as_written(name):
-    """Every key the schema would fill is already written in the bundled designs, so the resolved
-    config (provenance.json, definitions.html, Snakemake params) is the files' merge, key order included."""
+    """Every key the schema would fill is written in the bundled designs, except the hematotox
+    block, which they write only where it differs from the published defaults (the schema's): the
+    resolved config is the files' merge (key order included, so Snakemake params stay stable),
+    plus the hematotox block the schema fills."""
     raw = yaml.safe_load((DESIGNS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     sets = yaml.safe_load((DESIGNS_DIR / "criteria.yaml").read_text(encoding="utf-8"))
+    hematotox = design_module.deep_merge(HEMATOTOX_DEFAULTS(), raw.pop("hematotox", {}))
     expected = {**raw, "criteria": {**sets[raw["criteria"]], "name": raw["criteria"]},
                 "name": name, "cohort": "x", "design": name, "conventions": "spss"}
-    got = resolved(name)
-    assert thaw(got) == expected
+    got = thaw(resolved(name))
+    assert got.pop("hematotox") == hematotox
+    assert got == expected
     assert repr(got) == repr(expected)          # same key order everywhere: same params hash
+
+
+def HEMATOTOX_DEFAULTS() -> dict:
+    """The hematotox block of a design that lists the family and writes nothing of it."""
+    folder_free = {"criteria": "cibmtr", "analyses": ["hematotox"]}
+    return thaw(design_module.resolve_study("d", {"cohort": "x", "design": "d"}, "spss",
+                                            _designs(d=folder_free)))["hematotox"]
+
+
+def _designs(**designs) -> Path:
+    import tempfile
+    return designs_folder(Path(tempfile.mkdtemp()), **designs)
 
 
 def test_defaults_are_filled_from_the_schema(tmp_path):
@@ -65,7 +81,7 @@ def test_defaults_are_filled_from_the_schema(tmp_path):
     assert study["analyses"] == []
     # a family's settings appear only when the design runs the family
     for key in ("cox", "logistic_pht", "kinetics_days", "cumulative_incidence_days", "bonferroni",
-                "evaluable_after_day", "scb"):
+                "evaluable_after_day", "scb", "hematotox"):
         assert key not in study, key
     assert thaw(schema_defaults()) == {k: thaw(v) for k, v in study.items()
                                        if k not in ("criteria", "name", "cohort", "design", "conventions")}
@@ -86,6 +102,66 @@ def test_family_settings_filled_when_the_family_runs(tmp_path):
     assert (stepwise["stepwise_p_remove"], stepwise["stepwise_p_enter"],
             stepwise["stepwise_screen_p"]) == (0.10, 0.05, 0.05)          # SPSS Backward: LR
     assert thaw(stepwise["stepwise_candidates"]) == {"sn": None, "sa": None, "st": None}
+
+
+def test_hematotox_block_is_the_published_reading_filled_when_the_family_runs(tmp_path):
+    folder = designs_folder(tmp_path, bare={"criteria": "cibmtr", "analyses": ["hematotox"]})
+    hx = thaw(resolved("bare", designs_dir=folder)["hematotox"])
+    assert (hx["counting"], hx["recovery_days"], hx["gap_policy"], hx["max_gap_days"]) == (
+        "cumulative", 3, "interpolate", 7)
+    assert hx["censor_at"] == ["relapse_day", "next_therapy_day", "death_day"]
+    rules = lambda section: [(r["grade"], r["at_most"], r["below"], r["days"]) for r in section["rules"]]  # noqa: E731
+    # Rejeski 2023 Table 2 (ICAHT): ANC <= 0.5 for 1 / 7 / 14 / 31 days, <= 0.1 for 7 / 14 days
+    assert rules(hx["icaht"]["early"]) == [(1, 0.5, None, 1), (2, 0.5, None, 7), (3, 0.5, None, 14),
+                                           (4, 0.5, None, 31), (3, 0.1, None, 7), (4, 0.1, None, 14)]
+    assert hx["icaht"]["early"]["window"] == [0, 30] and hx["icaht"]["early"]["min_measurements"] == 1
+    assert hx["icaht"]["early"]["day_columns"] == {"icaht_days_anc_le500": 0.5, "icaht_days_anc_le100": 0.1}
+    assert rules(hx["icaht"]["late"]) == [(1, 1.5, None, None), (2, 1.0, None, None), (3, 0.5, None, None),
+                                          (4, 0.1, None, None)]
+    assert (hx["icaht"]["late"]["window"], hx["icaht"]["late"]["min_measurements"],
+            hx["icaht"]["late"]["end_at_last_followup"]) == ([31, 100], 2, True)
+    # T-ICAHT (Blood 2025, Table 1): strict "<"
+    assert rules(hx["ticaht"]["early"]) == [(1, None, 50, 1), (2, None, 50, 7), (3, None, 20, 1), (4, None, 20, 14)]
+    assert rules(hx["ticaht"]["late"]) == [(1, None, 100, None), (2, None, 50, None), (3, None, 20, None),
+                                           (4, None, 20, 14)]
+    score = hx["score"]
+    assert (score["anchor"], score["window_days"], score["high_at_least"], score["undated_columns"]) == (
+        "ld_start_day", 7, 2, {})
+    assert {k: c["points"] for k, c in score["components"].items()} == {
+        "plt": [["<", 75, 2], ["<=", 175, 1]], "anc": [["<", 1.2, 1]], "hb": [["<", 90, 1]],
+        "crp": [[">", 30, 1]], "ferritin": [[">", 2000, 2], [">=", 650, 1]]}
+    assert hx["phenotype"] == {"test": "anc", "window": [0, 60], "aplastic_below": 0.5, "aplastic_days": 14,
+                               "recovery_above": 1.0, "dip_below": 1.0, "dip_after_day": 21}
+    assert hx["severe_icaht_at_least"] == 3
+    # one nested override keeps every other default
+    over = thaw(resolved("bare", {"hematotox": {"icaht": {"late": {"min_measurements": 1}},
+                                                "score": {"components": {"crp": {
+                                                    "source": "markers", "marker": "crp", "units": ["mg/dL"],
+                                                    "points": [[">", 3, 1]]}}}}}, designs_dir=folder)["hematotox"])
+    assert over["icaht"]["late"]["min_measurements"] == 1
+    assert over["icaht"]["late"]["rules"] == hx["icaht"]["late"]["rules"]
+    assert over["icaht"]["early"] == hx["icaht"]["early"]
+    assert over["score"]["components"]["crp"]["units"] == ["mg/dL"]
+    assert over["score"]["components"]["ferritin"] == hx["score"]["components"]["ferritin"]
+
+
+def test_hematotox_rules_and_components_are_checked():
+    both = {"hematotox": {"icaht": {"early": {"rules": [{"grade": 1, "at_most": 0.5, "below": 0.5}]}}}}
+    err = _error(resolved, "wang2021", both)
+    assert err.key == "studies.wang2021.overrides.hematotox.icaht.early.rules[0]"
+    assert err.problem == "fits more than one of the alternatives allowed here"
+    assert "exactly one of at_most and below" in err.fix
+    neither = {"hematotox": {"icaht": {"early": {"rules": [{"grade": 1, "days": 3}]}}}}
+    assert _error(resolved, "wang2021", neither).problem == "fits none of the alternatives allowed here"
+    no_unit = {"hematotox": {"score": {"components": {"crp": {"source": "markers", "marker": "crp",
+                                                              "points": [[">", 30, 1]]}}}}}
+    err = _error(resolved, "wang2021", no_unit)
+    assert err.key == "studies.wang2021.overrides.hematotox.score.components.crp.units"
+    assert err.problem == "missing (needed when source is 'markers')"
+    err = _error(resolved, "wang2021", {"hematotox": {"score": {"undated_columns": {"ldh": "ldh"}}}})
+    assert err.key == "studies.wang2021.overrides.hematotox.score.undated_columns"
+    err = _error(resolved, "wang2021", {"hematotox": {"icaht": {"early": {"day_columns": {"days_low": 0.5}}}}})
+    assert "'days_low' is not one of" in err.problem
 
 
 def _properties(node, where=()):

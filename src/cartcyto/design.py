@@ -240,13 +240,22 @@ def _deref(root: Mapping, ref: str) -> Any:
     return node
 
 
-def _family_needing(error) -> str | None:
-    """The analysis family whose ``if`` branch raised ``error`` (a key a family needs), if any."""
-    sp = list(error.absolute_schema_path)
-    if len(sp) > 2 and sp[0] == "allOf" and sp[2] == "then":
-        cond = design_schema()["allOf"][sp[1]]["if"]
-        return cond["properties"]["analyses"]["contains"]["const"]
-    return None
+def _needed_because(error, schema: Mapping) -> str:
+    """Why a key without a default is missing: a family the design runs needs it (the ``if`` of a
+    top-level ``allOf`` branch), a sibling's value needs it (``if: {properties: {k: {const: v}}}``,
+    e.g. a score component's source), or it simply has no default. ``schema``: the one validated
+    (its references resolve in the design schema)."""
+    root = design_schema()
+    node, cond, at = schema, None, None
+    for i, k in enumerate(error.absolute_schema_path):
+        while isinstance(node, Mapping) and k not in node and "$ref" in node:
+            node = _deref(root, node["$ref"])
+        cond, at = (node["if"], i) if k == "then" else (cond, at)
+        node = node[k]
+    if at == 2 and schema is root:                       # allOf/<i>/then at the top: a family
+        return f"the {cond['properties']['analyses']['contains']['const']} family, which this design runs, needs it"
+    const = [(k, v["const"]) for k, v in (cond or {}).get("properties", {}).items() if "const" in v]
+    return f"needed when {const[0][0]} is {const[0][1]!r}" if const else "it has no default"
 
 
 def _problems(error, schema: Mapping, sources: list[_Source]) -> list[tuple[str, str, str, str]]:
@@ -265,9 +274,7 @@ def _problems(error, schema: Mapping, sources: list[_Source]) -> list[tuple[str,
         out = []
         for missing in [k for k in error.validator_value if k not in error.instance]:
             file, key = _locate(sources, path, missing_key=missing)
-            family = _family_needing(error)
-            why = (f"the {family} family, which this design runs, needs it" if family
-                   else "it has no default")
+            why = _needed_because(error, schema)
             meaning = _description(schema, path + (missing,))
             out.append((file, key, f"missing ({why})", f"add it{': ' + meaning if meaning else ''}"))
         return out
@@ -279,6 +286,8 @@ def _problems(error, schema: Mapping, sources: list[_Source]) -> list[tuple[str,
                  + " (the families the rule files in workflow/rules/ register)")]
     if kind == "enum":
         problem = f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    elif kind == "oneOf":
+        problem = f"fits {'none' if error.context else 'more than one'} of the alternatives allowed here"
     elif kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
         problem = f"must be {wanted}, got {error.instance!r}"

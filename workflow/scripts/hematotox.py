@@ -47,7 +47,9 @@ def main(snakemake):
                      "median, q1, q3 (R type 7) over the patients with a value that day (n).")
 
     savefig(grade_by_risk_bars(stats), stem(out.bars))
-    savefig(anc_phenotype_lines(daily), stem(out.lines))
+    ph = cfg["phenotype"]
+    cuts = sorted({ph["aplastic_below"], ph["recovery_above"], ph["dip_below"]})
+    savefig(anc_phenotype_lines(daily, thresholds=cuts), stem(out.lines))
     savefig(anc_heat_strip(anc_strip(labs, patients, cfg)), stem(out.strip))
     log.info("hematotox: tables and figures written")
 

@@ -1,7 +1,10 @@
 """Family ``hematotox``: ICAHT / T-ICAHT grades, the CAR-HEMATOTOX score and the neutrophil
 recovery phenotypes of the analysis set (any design that lists ``hematotox``).
 
-Every row rests on columns of ``derived/patients.csv`` only (``cartcyto.derive.hematotoxicity``):
+Every row rests on columns of ``derived/patients.csv`` only (``cartcyto.derive.hematotoxicity``),
+read typed as ``read_derived`` returns them (grades and scores ``Int64``, ``hematotox_high``
+``boolean``, the phenotype ``string``); :func:`hematotox_statistics` stops with the names of the
+columns a table lacks:
 
 * ``hematotox_grades`` -- per grade column (``outcome``: icaht_early_grade, icaht_late_grade,
   ticaht_early_grade, ticaht_late_grade) and grade 0-4 (``level``): count and percent of the
@@ -25,7 +28,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set, as_bool
+from cartcyto.analyses.columns import analysis_set, require
+from cartcyto.derive.phenotype import PHENOTYPES
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_median_range, format_number, format_p
 from cartcyto.stats import describe, tests
@@ -35,13 +39,16 @@ GRADE_COLUMNS = ("icaht_early_grade", "icaht_late_grade", "ticaht_early_grade", 
 GRADE_LABELS = {"icaht_early_grade": "Early ICAHT (days 0-30)", "icaht_late_grade": "Late ICAHT (days 31-100)",
                 "ticaht_early_grade": "Early T-ICAHT (days 0-30)", "ticaht_late_grade": "Late T-ICAHT (days 31-100)"}
 GRADES = (0, 1, 2, 3, 4)
-PHENOTYPES = ("quick", "intermittent", "aplastic")
 RISK = {True: "high", False: "low"}
 POPULATION = "analysis set"
+REQUIRED = ("in_analysis_set", *GRADE_COLUMNS, "icaht_days_anc_le500", "hematotox_score", "hematotox_high",
+            "neutrophil_phenotype")
+"""The derived columns the family reads."""
 
 
-def _grades(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
+def _in_group(high: pd.Series, flag: bool) -> pd.Series:
+    """Rows of one risk group (an unscored patient, <NA>, is in neither)."""
+    return (high == flag).fillna(False).astype(bool)
 
 
 def _count_rows(analysis: str, outcome: str, level: str, count: int, n: int, method: str, term: str = "") -> list:
@@ -55,9 +62,7 @@ def grade_distribution(patients: pd.DataFrame) -> pd.DataFrame:
     df = analysis_set(patients)
     rows = []
     for col in GRADE_COLUMNS:
-        if col not in df.columns:
-            continue
-        g = _grades(df[col])
+        g = df[col]
         graded = int(g.notna().sum())
         for grade in GRADES:
             rows += _count_rows("hematotox_grades", col, str(grade), int((g == grade).sum()), graded,
@@ -70,35 +75,29 @@ def grade_distribution(patients: pd.DataFrame) -> pd.DataFrame:
 def score_distribution(patients: pd.DataFrame) -> pd.DataFrame:
     """``hematotox_score`` rows: score 0-7 and high risk, n = scored patients."""
     df = analysis_set(patients)
-    if "hematotox_score" not in df.columns:
-        return stat_frame([])
-    s = _grades(df["hematotox_score"])
+    s = df["hematotox_score"]
     n = int(s.notna().sum())
     method = f"n (%) of the scored {POPULATION} patients (CAR-HEMATOTOX, Rejeski 2021)"
     rows = []
     for value in range(8):
         rows += _count_rows("hematotox_score", "hematotox_score", str(value), int((s == value).sum()), n, method)
-    high = as_bool(df["hematotox_high"])
-    rows += _count_rows("hematotox_score", "hematotox_high", "true", int(high.fillna(False).sum()),
+    high = df["hematotox_high"]
+    rows += _count_rows("hematotox_score", "hematotox_high", "true", int(high.sum()),
                         int(high.notna().sum()), method + "; high = score >= 2")
     return stat_frame(rows)
-
-
-def _risk_and_grade(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    return as_bool(df["hematotox_high"]), _grades(df["icaht_early_grade"])
 
 
 def grade_by_risk(patients: pd.DataFrame) -> pd.DataFrame:
     """``hematotox_grade_by_risk``: early ICAHT grade distribution within each risk group."""
     df = analysis_set(patients)
-    high, g = _risk_and_grade(df)
+    high, g = df["hematotox_high"], df["icaht_early_grade"]
     rows = []
     for flag, name in RISK.items():
-        in_group = (high == flag).fillna(False) & g.notna()
+        in_group = _in_group(high, flag) & g.notna()
         n = int(in_group.sum())
         for grade in GRADES:
             rows += _count_rows("hematotox_grade_by_risk", "icaht_early_grade", f"{name}:{grade}",
-                                int((in_group & (g == grade)).sum()), n,
+                                int((in_group & (g == grade).fillna(False)).sum()), n,
                                 f"n (%) of the {name}-risk {POPULATION} patients with a score and an early grade",
                                 term="hematotox_high")
     return stat_frame(rows)
@@ -107,7 +106,7 @@ def grade_by_risk(patients: pd.DataFrame) -> pd.DataFrame:
 def severe_icaht_table(patients: pd.DataFrame, severe_at_least: int) -> tuple[np.ndarray, int]:
     """The 2x2 counts [[high & severe, high & not], [low & severe, low & not]] and its n."""
     df = analysis_set(patients)
-    high, g = _risk_and_grade(df)
+    high, g = df["hematotox_high"], df["icaht_early_grade"]
     ok = (high.notna() & g.notna()).to_numpy(bool)
     h, sev = high[ok].to_numpy(bool), (g[ok] >= severe_at_least).to_numpy(bool)
     table = np.array([[np.sum(h & sev), np.sum(h & ~sev)], [np.sum(~h & sev), np.sum(~h & ~sev)]])
@@ -141,9 +140,8 @@ def severe_icaht(patients: pd.DataFrame, severe_at_least: int) -> pd.DataFrame:
 def score_roc(patients: pd.DataFrame, severe_at_least: int) -> pd.DataFrame:
     """``hematotox_roc``: ROC AUC (DeLong 95% CI) of hematotox_score for severe early ICAHT."""
     df = analysis_set(patients)
-    g = _grades(df["icaht_early_grade"])
-    outcome = pd.array(np.where(g.isna(), None, g >= severe_at_least), dtype="boolean")
-    res = roc_auc(_grades(df["hematotox_score"]), outcome).iloc[0]
+    outcome = df["icaht_early_grade"] >= severe_at_least          # boolean, <NA> where not gradable
+    res = roc_auc(df["hematotox_score"].astype("float64"), outcome).iloc[0]
     return stat_frame([stat_row("hematotox_roc", "AUC", res["estimate"], outcome="icaht_early_grade",
                                 term="hematotox_score", ci_low=res["ci_low"], ci_high=res["ci_high"], n=res["n"],
                                 method=(f"{res['method']}; outcome icaht_early_grade >= {severe_at_least}; "
@@ -153,12 +151,11 @@ def score_roc(patients: pd.DataFrame, severe_at_least: int) -> pd.DataFrame:
 def days_by_risk(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
     """``hematotox_days_anc``: icaht_days_anc_le500 by risk group (median [range], Mann-Whitney)."""
     df = analysis_set(patients)
-    high = as_bool(df["hematotox_high"])
-    days = _grades(df["icaht_days_anc_le500"])
+    high, days = df["hematotox_high"], df["icaht_days_anc_le500"].astype("float64")
     rows = []
     groups = {}
     for flag, name in RISK.items():
-        x = days[(high == flag).fillna(False)]
+        x = days[_in_group(high, flag)]
         groups[name] = x
         for _, r in describe.median_range(x).iterrows():
             rows.append(stat_row("hematotox_days_anc", r["statistic"], r["estimate"], outcome="icaht_days_anc_le500",
@@ -173,7 +170,7 @@ def days_by_risk(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
 def phenotype_counts(patients: pd.DataFrame) -> pd.DataFrame:
     """``hematotox_phenotype``: quick / intermittent / aplastic, n = classified patients."""
     df = analysis_set(patients)
-    ph = df["neutrophil_phenotype"].astype("string")
+    ph = df["neutrophil_phenotype"]
     n = int(ph.notna().sum())
     rows = []
     for level in PHENOTYPES:
@@ -186,6 +183,7 @@ def phenotype_counts(patients: pd.DataFrame) -> pd.DataFrame:
 
 def hematotox_statistics(patients: pd.DataFrame, cfg: Mapping, *, convention: str) -> pd.DataFrame:
     """Every row of the family (module docstring), ``cfg`` = the design's ``hematotox`` block."""
+    require(patients, *REQUIRED)
     severe = int(cfg["severe_icaht_at_least"])
     parts = [grade_distribution(patients), score_distribution(patients), grade_by_risk(patients),
              severe_icaht(patients, severe), score_roc(patients, severe),

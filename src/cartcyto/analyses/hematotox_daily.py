@@ -18,12 +18,16 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses.columns import analysis_set
+from cartcyto.analyses.columns import analysis_set, require
 from cartcyto.derive.daygrid import DayGrid, day_grid
 from cartcyto.derive.episodes import daily_series
 from cartcyto.derive.icaht import censor_day
+from cartcyto.derive.phenotype import PHENOTYPES
 
 STRIP_CATEGORIES = ("le100", "le500", "above", "no_value", "censored")
+STRIP_LABELS = {"le100": "ANC ≤ 0.1", "le500": "ANC > 0.1 and ≤ 0.5", "above": "ANC > 0.5",
+                "no_value": "no value (gap longer than max_gap_days)", "censored": "after censoring"}
+"""What each category of :func:`anc_strip` means (ANC x10^9/L; the early ICAHT thresholds)."""
 
 
 def _grid(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping, test: str, window) -> DayGrid:
@@ -36,12 +40,12 @@ def _grid(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping, test: str, w
 
 def anc_by_phenotype(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping) -> pd.DataFrame:
     """Columns ``phenotype, day, n, median, q1, q3`` (module docstring)."""
-    df = analysis_set(patients).reset_index(drop=True)
+    df = analysis_set(require(patients, "patient_id", "neutrophil_phenotype")).reset_index(drop=True)
     spec = cfg["phenotype"]
     grid = _grid(labs, df, cfg, spec["test"], spec["window"])
-    ph = df["neutrophil_phenotype"].astype("string")
+    ph = df["neutrophil_phenotype"]
     parts = []
-    for name in ("quick", "intermittent", "aplastic"):
+    for name in PHENOTYPES:
         rows = (ph == name).fillna(False).to_numpy(bool)
         vals = grid.values[rows]
         n = np.sum(~np.isnan(vals), axis=0)
@@ -54,14 +58,15 @@ def anc_by_phenotype(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping) -
 
 def anc_strip(labs: pd.DataFrame, patients: pd.DataFrame, cfg: Mapping) -> pd.DataFrame:
     """Columns ``row, icaht_early_grade, day, category`` (module docstring); ``row`` 0 = top."""
-    df = analysis_set(patients).reset_index(drop=True)
+    df = analysis_set(require(patients, "patient_id", "icaht_early_grade", "icaht_days_anc_le500")
+                      ).reset_index(drop=True)
     spec = cfg["icaht"]
     grid = _grid(labs, df, cfg, spec["test"], spec["early"]["window"])
     v = grid.values
     with np.errstate(invalid="ignore"):
         cat = np.where(~grid.inside, 4, np.where(np.isnan(v), 3, np.where(v <= 0.1, 0, np.where(v <= 0.5, 1, 2))))
-    grade = pd.to_numeric(df["icaht_early_grade"], errors="coerce").to_numpy(float)
-    days = pd.to_numeric(df["icaht_days_anc_le500"], errors="coerce").to_numpy(float)
+    grade = df["icaht_early_grade"].to_numpy(dtype=float, na_value=np.nan)
+    days = df["icaht_days_anc_le500"].to_numpy(dtype=float, na_value=np.nan)
     order = np.lexsort((-np.nan_to_num(days, nan=-1), -np.nan_to_num(grade, nan=-1)))
     cat = cat[order]
     n, width = cat.shape

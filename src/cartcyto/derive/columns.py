@@ -74,6 +74,39 @@ LINEAGE_FIELDS = (
     ("persistent", "boolean", "a severe T3 value on a day after persistent_after_day"),
 )
 
+_HEMATOTOX = "when the design runs the hematotox family"
+_NOT_GRADABLE = ("why the {} grade is empty (censored before the window, no value in it, or a "
+                 "gap of more than max_gap_days next to a value meeting a day-count rule); empty "
+                 "when graded")
+HEMATOTOX_FIELDS = (
+    ("icaht_early_grade", "Int64", "early ICAHT grade 0-4, days 0-30 (EHA/EBMT, Rejeski 2023); "
+                                   "empty: not gradable"),
+    ("icaht_late_grade", "Int64", "late ICAHT grade 0-4, day 31 to the earliest of day 100, "
+                                  "censoring and last follow-up; empty: not gradable"),
+    ("icaht_days_anc_le500", "Int64", "counted days with ANC <= 0.5 x10^9/L in days 0-30 (the "
+                                      "design's counting rule; unstable recoveries joined); empty: "
+                                      "not gradable"),
+    ("icaht_days_anc_le100", "Int64", "the same for ANC <= 0.1 x10^9/L"),
+    ("icaht_early_not_gradable", "string", _NOT_GRADABLE.format("early ICAHT")),
+    ("icaht_late_not_gradable", "string", _NOT_GRADABLE.format("late ICAHT")),
+    ("ticaht_early_grade", "Int64", "early T-ICAHT grade 0-4 (platelets), days 0-30 (Rejeski "
+                                    "2025); empty: not gradable"),
+    ("ticaht_late_grade", "Int64", "late T-ICAHT grade 0-4, days 31-100; empty: not gradable"),
+    ("ticaht_early_not_gradable", "string", _NOT_GRADABLE.format("early T-ICAHT")),
+    ("ticaht_late_not_gradable", "string", _NOT_GRADABLE.format("late T-ICAHT")),
+    ("hematotox_score", "Int64", "CAR-HEMATOTOX score 0-7 (Rejeski 2021) from the baseline "
+                                 "before lymphodepletion; empty when a component is missing"),
+    ("hematotox_high", "boolean", "high risk: hematotox_score >= the design's high_at_least (2); "
+                                  "empty when unscored"),
+    ("hematotox_not_scored", "string", "the components without a baseline value (or no anchor "
+                                       "day); empty when scored"),
+    ("neutrophil_phenotype", "string", "neutrophil recovery phenotype, days 0-60: quick, "
+                                       "intermittent or aplastic (Rejeski 2021); empty: not "
+                                       "classified"),
+    ("neutrophil_phenotype_not_classified", "string", "why the phenotype is empty; empty when "
+                                                      "classified"),
+)
+
 _PATIENT_ROW = "when patients.csv has it"
 _CARRIED = (
     ("sex", "string", "M or F"),
@@ -91,6 +124,8 @@ _CARRIED = (
     ("car_target", "string", "CAR target, e.g. CD19, CD22, CD19-CD22"),
     ("ldh", "float", "baseline LDH, U/L"),
     ("ferritin", "float", "baseline ferritin, ng/mL"),
+    ("crp", "float", "baseline (pre-lymphodepletion) CRP, mg/L; a CAR-HEMATOTOX component where the "
+                     "design's hematotox.score.undated_columns names it"),
     ("alt", "float", "baseline ALT, U/L"),
     ("ast", "float", "baseline AST, U/L"),
     ("gfr", "float", "baseline GFR, ml/min"),
@@ -111,6 +146,8 @@ _CARRIED = (
     ("last_followup_day", "Int64", "day of the last follow-up"),
     ("death_day", "Int64", "day of death; empty when alive"),
     ("relapse_day", "Int64", "day of relapse; empty without relapse"),
+    ("next_therapy_day", "Int64", "start of a subsequent line of therapy; empty without one "
+                                  "(censors ICAHT, T-ICAHT and the recovery phenotype)"),
     ("scb_day", "Int64", "day of the CD34+-selected stem-cell boost (Mullanfiroze 2022)"),
     ("scb_cd34_per_kg", "float", "stem-cell boost CD34+ dose, x10^6/kg"),
     ("scb_cd3_per_kg", "float", "stem-cell boost CD3+ dose, x10^4/kg"),
@@ -160,6 +197,7 @@ PATIENTS: tuple[Column, ...] = (
     Column("pre_ld_anc", "float", "last daily ANC before lymphodepletion, 10^9/L"),
     Column("pre_ld_hb", "float", "last daily Hb before lymphodepletion, g/L"),
     Column("pre_ld_plt", "float", "last daily PLT before lymphodepletion, 10^9/L"),
+    *(Column(n, d, m, when=_HEMATOTOX) for n, d, m in HEMATOTOX_FIELDS),
     *(Column(n, d, m, source="carried", when=_PATIENT_ROW) for n, d, m in _CARRIED),
 )
 

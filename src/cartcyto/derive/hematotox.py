@@ -45,7 +45,6 @@ from cartcyto.derive.episodes import (last_by, name_codes, nullable_bool, nullab
                                       sort_key)
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-SCORE_KEYS = ("anchor", "window_days", "high_at_least", "components", "undated_columns")
 
 
 def points(values: np.ndarray, rules) -> np.ndarray:
@@ -105,9 +104,6 @@ def hematotox_score(cohort, series: Mapping[str, tuple], cfg: Mapping[str, Any])
 
     ``series`` is ``{test: (p, day, value)}`` from ``cartcyto.derive.episodes.daily_series``.
     """
-    missing = [k for k in SCORE_KEYS if k not in cfg]
-    if missing:
-        raise ValueError(f"hematotox.score lacks {', '.join(missing)} (see workflow/designs)")
     pts = cohort.patients
     n = len(pts)
     ids = pd.Index(pts["patient_id"].astype(str))
@@ -130,8 +126,8 @@ def hematotox_score(cohort, series: Mapping[str, tuple], cfg: Mapping[str, Any])
         else:
             raise ValueError(f"hematotox.score.components.{name}.source must be labs or markers, "
                              f"got {comp['source']!r}")
-        undated = cfg["undated_columns"].get(name)
-        if undated is not None and undated in pts.columns:
+        undated = cfg["undated_columns"][name] if name in cfg["undated_columns"] else None
+        if undated in pts.columns:
             fallback = pd.to_numeric(pts[undated], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             value = np.where(np.isnan(value), fallback, value)
         total += points(value, comp["points"])          # NaN wherever a component is missing

@@ -47,12 +47,10 @@ import pandas as pd
 from cartcyto.derive.daygrid import (COMPARISON_SIGN, check_policy, counted_days, day_grid,
                                      long_gap_next_to, measured_count, meets)
 
-SECTION_KEYS = ("window", "min_measurements", "end_at_last_followup", "rules")
-
-
 def rule_threshold(rule: Mapping[str, Any]) -> tuple[str, float]:
-    """``(comparison, threshold)`` of a rule: ``at_most`` (<=) or ``below`` (<), exactly one."""
-    given = [k for k in ("at_most", "below") if k in rule]
+    """``(comparison, threshold)`` of a rule: ``at_most`` (<=) or ``below`` (<), exactly one not
+    null (the design schema's ``hematotox_rule``)."""
+    given = [k for k in ("at_most", "below") if rule[k] is not None]
     if len(given) != 1:
         raise ValueError(f"a grading rule needs exactly one of 'at_most' or 'below', got {dict(rule)!r}")
     return given[0], float(rule[given[0]])
@@ -89,14 +87,11 @@ def grade_section(series: tuple, patients: pd.DataFrame, section: Mapping[str, A
     graded), "days": {(comparison, threshold): counted days (float, NaN when not gradable)},
     "grid": the DayGrid (None without a days rule)}``.
     """
-    missing = [k for k in SECTION_KEYS if k not in section]
-    if missing:
-        raise ValueError(f"hematotox grading section lacks {', '.join(missing)} (see workflow/designs)")
     check_policy(common["gap_policy"], common["counting"])
     n = len(patients)
     lo, hi = (int(x) for x in section["window"])
     end = section_end(patients, section, common)
-    rules = [(int(r["grade"]), *rule_threshold(r), r.get("days")) for r in section["rules"]]
+    rules = [(int(r["grade"]), *rule_threshold(r), r["days"]) for r in section["rules"]]
     day_rules = [(c, t) for _, c, t, days in rules if days is not None]
     grid, counted = None, {}
     if day_rules:
@@ -130,7 +125,7 @@ def day_columns(result: Mapping[str, Any], section: Mapping[str, Any]) -> dict[s
     """``section["day_columns"]`` (column -> threshold) -> the counted days at that threshold
     (the comparison of the section's rule with the same threshold)."""
     out = {}
-    for column, threshold in (section.get("day_columns") or {}).items():
+    for column, threshold in section["day_columns"].items():
         keys = [k for k in result["days"] if k[1] == float(threshold)]
         if not keys:
             raise ValueError(f"day column {column}: no 'days' rule of the section has the threshold {threshold}")

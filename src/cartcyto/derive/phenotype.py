@@ -32,8 +32,6 @@ from cartcyto.derive.daygrid import day_grid, long_gap_next_to, longest_run
 from cartcyto.derive.episodes import first_by
 from cartcyto.derive.icaht import censor_day
 
-PHENOTYPE_KEYS = ("test", "window", "aplastic_below", "aplastic_days", "recovery_above", "dip_below",
-                  "dip_after_day")
 PHENOTYPES = ("quick", "intermittent", "aplastic")
 
 
@@ -41,9 +39,6 @@ def recovery_phenotype(series: tuple, patients: pd.DataFrame, cfg: Mapping[str, 
                        common: Mapping[str, Any]) -> pd.DataFrame:
     """``neutrophil_phenotype`` (quick/intermittent/aplastic, <NA> when not classified) and
     ``neutrophil_phenotype_not_classified`` (the reason) for every patient (module docstring)."""
-    missing = [k for k in PHENOTYPE_KEYS if k not in cfg]
-    if missing:
-        raise ValueError(f"hematotox.phenotype lacks {', '.join(missing)} (see workflow/designs)")
     n = len(patients)
     lo, hi = (int(x) for x in cfg["window"])
     end = censor_day(patients, common["censor_at"])

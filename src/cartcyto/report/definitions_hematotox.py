@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cartcyto.derive.daygrid import COMPARISON_SIGN
+from cartcyto.derive.icaht import rule_threshold
+
+CANONICAL_UNITS = {"anc": "10^9/L", "plt": "10^9/L", "hb": "g/L"}
 
 SOURCES = {
     "icaht": "Rejeski K et al. EHA/EBMT ICAHT consensus grading. Blood 2023;142(10):865-877, Table 2",
@@ -15,9 +18,15 @@ SOURCES = {
 
 
 def _rule(rule: Mapping[str, Any], test: str) -> str:
-    comp = "at_most" if "at_most" in rule else "below"
-    text = f"grade {rule['grade']}: {test} {COMPARISON_SIGN[comp]} {rule[comp]:g}"
-    return text + (f" on >= {rule['days']} counted day(s)" if rule.get("days") is not None else "")
+    comp, threshold = rule_threshold(rule)
+    text = f"grade {rule['grade']}: {test} {COMPARISON_SIGN[comp]} {threshold:g}"
+    return text + (f" on >= {rule['days']} counted day(s)" if rule["days"] is not None else "")
+
+
+def _component(name: str, comp: Mapping[str, Any]) -> str:
+    unit = " or ".join(comp["units"]) if comp["source"] == "markers" else CANONICAL_UNITS[comp["test"]]
+    cuts = ", ".join(f"{op} {cut:g} -> {pts}" for op, cut, pts in comp["points"])
+    return f"{name} ({unit}): {cuts}, else 0"
 
 
 def hematotox_rows(cfg: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -45,14 +54,13 @@ def hematotox_rows(cfg: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                     + "; highest grade whose rule holds, else 0. Source: " + SOURCES[name])
             rows.append((label, f"{part} {label}", text))
     sc = cfg["score"]
-    canonical = {"anc": "10^9/L", "plt": "10^9/L", "hb": "g/L"}
-    comps = "; ".join(f"{k} ({'/'.join(c['units']) if 'units' in c else canonical.get(c.get('test'), '')}): " + ", ".join(f"{op} {cut:g} -> {pts}" for op, cut, pts in c["points"]) + ", else 0"
-                      for k, c in sc["components"].items())
+    comps = "; ".join(_component(k, c) for k, c in sc["components"].items())
     rows.append(("CAR-HEMATOTOX", "score",
                  f"baseline = last value on days {sc['anchor']} - {sc['window_days']} .. {sc['anchor']}; {comps}; "
                  f"high risk = score >= {sc['high_at_least']}; empty when a component is missing"
-                 + (f"; undated patients.csv columns used: {dict(sc['undated_columns'])}" if sc["undated_columns"]
-                    else "") + ". Source: " + SOURCES["score"]))
+                 + ("; without a dated value in the window: " + ", ".join(
+                     f"{k} from the patients.csv column {c}" for k, c in sc["undated_columns"].items())
+                    if sc["undated_columns"] else "") + ". Source: " + SOURCES["score"]))
     ph = cfg["phenotype"]
     rows.append(("recovery phenotype", "quick / intermittent / aplastic",
                  f"days {ph['window'][0]}-{ph['window'][1]} (censored); aplastic: {ph['test'].upper()} < "
