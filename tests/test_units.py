@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartcyto.design import schema_defaults
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.read import read_cohort
 from cartcyto.cohort.units import UnitProblem, read_unit
@@ -107,7 +108,7 @@ def test_test_name_twin_derives_like_the_canonical_cohort(position, clean, tmp_p
 def test_study_mapping_of_local_codes(clean, tmp_path):
     folder = write_clean_cohort(tmp_path / "twin")
     respell(folder, tests=("anc", "plt", "hb"), names={"anc": "LAB0042", "plt": "lab0043", "hb": "Hb-local"})
-    study = {"lab_test_names": {"lab0042": "anc", "LAB0043": "plt", "hb-local": "hb"}}
+    study = {**schema_defaults(), "lab_test_names": {"lab0042": "anc", "LAB0043": "plt", "hb-local": "hb"}}
     twin = read_cohort(folder, study)
     assert_twin(twin, clean)
     assert "labs.test: 'LAB0042' read as anc (study mapping lab_test_names), 4 row(s)" in twin.notes

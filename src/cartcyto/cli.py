@@ -1,7 +1,7 @@
 """The ``cartcyto`` command: ``cartcyto import {dated,sdtm,omop} SOURCE OUT [options]``.
 
 Options may be given as flags or in a YAML file (``--options``) with the keys of a study's ``source:``
-(src/cartcyto/cohort/importers/source.schema.yaml) and ``lab_test_names``; flags win. Bad input prints
+(src/cartcyto/schemas/source.schema.yaml) and ``lab_test_names``; flags win. Bad input prints
 one message (file, column, rows, fix) and exits with status 2, never a traceback.
 """
 from __future__ import annotations
@@ -50,7 +50,10 @@ def options_from(args: argparse.Namespace) -> tuple[dict, dict]:
     """(source options, study dict with lab_test_names) from the YAML file and the flags."""
     given = yaml.safe_load(args.options.read_text(encoding="utf-8")) if args.options else {}
     given = given or {}
-    study = {"lab_test_names": given.pop("lab_test_names", None) or {}}
+    # a cohort read without a design: the design schema's defaults (lymphodepletion days) and the mapping
+    from cartcyto.design import schema_defaults
+
+    study = {**schema_defaults(), "lab_test_names": given.pop("lab_test_names", None) or {}}
     options = dict(given, format=args.format)
     flags = {k: v for k, v in vars(args).items()
              if k in ("patient_ids", "id_key_env", "infusion_treatments", "crs_terms", "icans_terms",

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.test_names import LAB_TESTS, canonical_test_names, study_test_names
 from cartcyto.cohort.units import TEST_KIND, UnitProblem, read_unit
 
-SCHEMA_FILE = Path(__file__).with_name("source.schema.yaml")
+SCHEMA_FILE = "source.schema.yaml"   # package data: cartcyto/schemas/source.schema.yaml
 LAB_COLUMNS = ["patient_id", "day", "test", "value", "unit", "draw"]
 ISO_FULL = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 ISO_PARTIAL = r"^\d{4}(-\d{2})?$"
@@ -42,7 +43,7 @@ def source_options(options: dict) -> dict:
     """``options`` validated against source.schema.yaml, with every default filled in."""
     import jsonschema
 
-    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema = yaml.safe_load((resources.files("cartcyto") / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8"))
     filled = {k: v["default"] for k, v in schema["properties"].items() if "default" in v}
     filled.update({k: v for k, v in options.items() if v is not None})
     try:
