@@ -35,6 +35,7 @@ FG_COLUMNS = COX_COLUMNS
 Z975 = stats.norm.ppf(0.975)
 AJ_METHOD = ("Aalen-Johansen cumulative incidence (competing event = status 2); variance Gray "
              "(1988) delta method (R cmprsk::cuminc); pointwise 95% CI on the log(-log) scale")
+AJ_EXTENDED = "; carried forward after the last follow-up time when every outcome there is known"
 GRAY_METHOD = "Gray's K-sample test (rho = 0; R cmprsk::cuminc), chi-square, K - 1 df"
 FG_METHOD = ("Fine-Gray proportional subdistribution hazards (R cmprsk::crr), KM censoring "
              "weights, sandwich variance, Wald 95% CI, Wald p")
@@ -91,13 +92,15 @@ def loglog_ci(est: np.ndarray, var: np.ndarray, z: float = Z975) -> tuple[np.nda
         return np.where(ok, e ** np.exp(k), np.nan), np.where(ok, e ** np.exp(-k), np.nan)
 
 
-def cumulative_incidence_cr(time: Any, status: Any, days: Sequence[float], group: Any = None
-                            ) -> pd.DataFrame:
+def cumulative_incidence_cr(time: Any, status: Any, days: Sequence[float], group: Any = None,
+                            *, extend: bool = False) -> pd.DataFrame:
     """Aalen-Johansen cumulative incidence of cause 1 at each of ``days``, per group.
 
     Returns :data:`CIF_COLUMNS`: the estimate at the last cause-1 event time <= day (0 before the
     first), Gray's variance there, the log(-log) 95% CI, patients at risk (time >= day) and the
-    group's n. Days after the group's last follow-up time are NaN (R ``timepoints`` gives NA).
+    group's n. Days after the group's last follow-up time are NaN (R ``timepoints`` gives NA),
+    unless ``extend`` and every patient followed to that last time had an event there (nobody's
+    outcome is left unknown, so the estimate is final): then the last value is carried forward.
     Matches R ``cmprsk::timepoints(cuminc(time, status, group), days)`` (est and var).
     """
     t, s = _float_array(time, "time"), _status(status)
@@ -116,14 +119,15 @@ def cumulative_incidence_cr(time: Any, status: Any, days: Sequence[float], group
         idx = np.searchsorted(et, day_arr, side="right") - 1
         est = np.where(idx >= 0, ef[np.clip(idx, 0, None)] if ef.size else 0.0, 0.0)
         var = np.where(idx >= 0, ev[np.clip(idx, 0, None)] if ev.size else 0.0, 0.0)
-        after = day_arr > tg.max()
+        final = extend and bool(np.all(sg[tg == tg.max()] != 0))
+        after = (day_arr > tg.max()) & (not final)
         est, var = np.where(after, np.nan, est), np.where(after, np.nan, var)
         lo, hi = loglog_ci(est, var)
         for i, d in enumerate(day_arr):
             rows.append({"group": lv, "day": d, "cumulative_incidence": est[i],
                          "variance": var[i], "ci_low": lo[i], "ci_high": hi[i],
                          "n_at_risk": float((tg >= d).sum()), "n": float(tg.size),
-                         "method": AJ_METHOD})
+                         "method": AJ_METHOD + (AJ_EXTENDED if extend else "")})
     return pd.DataFrame(rows, columns=CIF_COLUMNS)
 
 
