@@ -86,7 +86,7 @@ def loglog_ci(est: np.ndarray, var: np.ndarray, z: float = Z975) -> tuple[np.nda
     """Pointwise CI of a cumulative incidence on the log(-log) scale (NaN where F is 0 or 1)."""
     est, var = np.asarray(est, float), np.asarray(var, float)
     ok = (est > 0) & (est < 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e = np.where(ok, est, 0.5)
         k = z * np.sqrt(var) / (e * -np.log(e))      # > 0
         return np.where(ok, e ** np.exp(k), np.nan), np.where(ok, e ** np.exp(-k), np.nan)
