@@ -24,6 +24,8 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/supportive.smk"
 include: "workflow/rules/mullanfiroze.smk"
 include: "workflow/rules/hematotox.smk"
+include: "workflow/rules/model_checks.smk"
+include: "workflow/rules/competing_risks.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/report.smk"
 

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 
 from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES
 from cartcyto.report.rows import stat_frame
+from cartcyto.figures.reviewer import numbers_at_risk_axis
 from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
 from cartcyto.vocabulary import LINEAGE_SHORT
 from cartcyto.vocabulary import LINEAGES
@@ -114,8 +115,14 @@ def fig_cumulative_incidence(curve: pd.DataFrame, stats: pd.DataFrame, stem: str
         ax.set_xlim(curve["day"].min(), curve["day"].max())
         ax.set_xticks(np.arange(curve["day"].min(), curve["day"].max() + 1, 5))
     ax.legend(loc="lower right", fontsize=7)
-    ax.text(1.0, -0.2, "1 - Kaplan-Meier; SN/SA/ST new onset among at-risk patients",
-            transform=ax.transAxes, ha="right", fontsize=6)
+    drawn = [o for o in ("crs", *LINEAGES) if (curve["outcome"] == o).any()]
+    if drawn and "n_at_risk" in curve.columns:
+        ticks = [float(t) for t in ax.get_xticks()]
+        risk = curve[curve["outcome"].isin(drawn) & curve["day"].astype(float).isin(ticks)]
+        numbers_at_risk_axis(ax, risk.rename(columns={"outcome": "group"}),
+                             {o: PALETTE[o] for o in drawn}, labels)
+    ax.text(1.0, -0.45 - 0.085 * len(drawn), "1 - Kaplan-Meier; SN/SA/ST new onset among "
+            "at-risk patients", transform=ax.transAxes, ha="right", fontsize=6)
     return savefig(fig, stem)
 
 

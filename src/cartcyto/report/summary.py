@@ -10,6 +10,7 @@ For each ``results/<study>/scorecard.csv`` (studies in name order) prints e.g.::
 
     wang2021: 179 items, 150 match, 20 within tolerance, 7 discrepant, 2 not reproducible
       discrepant <item>: published <as printed>, reproduced <value> (<rule>): <reason>
+      check failed <analysis> <outcome> [<check>]: WARNING: <message>   (model_checks rows)
 
 Exit status 0, or 1 when the folder holds no scorecard (run the pipeline first).
 """
@@ -27,8 +28,19 @@ def summaries(results_dir: str | Path) -> list[str]:
     """One summary text per study that has a scorecard.csv, in study-name order."""
     out = []
     for path in sorted(Path(results_dir).glob("*/scorecard.csv")):
-        out.append(summarise(read_scorecard(str(path)), path.parent.name))
+        text = summarise(read_scorecard(str(path)), path.parent.name)
+        out.append("\n".join([text, *check_warnings(path.parent / "statistics.csv")]))
     return out
+
+
+def check_warnings(statistics: Path) -> list[str]:
+    """One line per failed model check (statistics rows with statistic 'warning')."""
+    if not statistics.exists():
+        return []
+    stats = pd.read_csv(statistics, dtype=str, keep_default_na=False)
+    rows = stats[stats["statistic"] == "warning"]
+    return [f"  check failed {r.analysis} {r.outcome} [{r.level}]: {r.method}"
+            for r in rows.itertuples()]
 
 
 def expected_verdicts(results_dir: str | Path) -> pd.DataFrame:

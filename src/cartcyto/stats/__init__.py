@@ -15,7 +15,13 @@ Conventions
             ``coxph`` Efron ties.
 
 Submodules: :mod:`~cartcyto.stats.tests`, :mod:`~cartcyto.stats.describe`,
-:mod:`~cartcyto.stats.survival`, :mod:`~cartcyto.stats.regression`.
+:mod:`~cartcyto.stats.survival`, :mod:`~cartcyto.stats.regression`,
+:mod:`~cartcyto.stats.kaplan_meier` (KM median with CI, log-rank, numbers at risk),
+:mod:`~cartcyto.stats.competing` (Aalen-Johansen, Gray's test, Fine-Gray, cause-specific Cox),
+:mod:`~cartcyto.stats.diagnostics` (cox.zph, events per variable, separation),
+:mod:`~cartcyto.stats.firth` (Firth logistic, profile CIs), :mod:`~cartcyto.stats.exact`
+(Fisher's conditional odds ratio with its exact CI). KM median CI: ``spss`` -> log-log band
+(SAS PROC LIFETEST), ``r`` -> log band (R survfit).
 """
 from __future__ import annotations
 

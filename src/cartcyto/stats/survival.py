@@ -79,6 +79,12 @@ def _cox_data(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[
     return time[keep], status[keep], X[keep]
 
 
+def _complete_mask(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[str]):
+    """The rows _cox_data keeps."""
+    cols = [_float_column(df, c) for c in [duration, event, *covariates]]
+    return np.all(np.isfinite(np.column_stack(cols)), axis=1)
+
+
 def _nan_rows(covariates: Sequence[str], n: int, events: int, method: str) -> pd.DataFrame:
     return pd.DataFrame([{"term": c, "statistic": "HR", "estimate": np.nan, "ci_low": np.nan,
                           "ci_high": np.nan, "p_value": np.nan, "n": float(n),
@@ -86,12 +92,12 @@ def _nan_rows(covariates: Sequence[str], n: int, events: int, method: str) -> pd
                         columns=COX_COLUMNS)
 
 
-def _fit_cox(time: np.ndarray, status: np.ndarray, X: np.ndarray, ties: str):
+def _fit_cox(time: np.ndarray, status: np.ndarray, X: np.ndarray, ties: str, strata=None):
     """Fit PHReg; returns (params, bse, llf) or raises RuntimeError with the statistical cause."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res = PHReg(time, X, status=status, ties=ties).fit()
+            res = PHReg(time, X, status=status, ties=ties, strata=strata).fit()
         except np.linalg.LinAlgError as exc:
             raise RuntimeError(f"the information matrix is singular ({exc})") from None
     params, bse = np.asarray(res.params, float), np.asarray(res.bse, float)
@@ -106,7 +112,7 @@ def _fit_cox(time: np.ndarray, status: np.ndarray, X: np.ndarray, ties: str):
 
 
 def cox_ph(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[str] | str, *,
-           ties: str) -> pd.DataFrame:
+           ties: str, strata: str | None = None) -> pd.DataFrame:
     """Cox proportional-hazards regression (statsmodels ``PHReg``), complete cases.
 
     Parameters
@@ -116,6 +122,8 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[str
     event : column, True/1 = event, False/0 = censored.
     covariates : numeric or boolean columns (dummy-code categories first); entered together.
     ties : "breslow" (SPSS 20) or "efron" (R ``coxph`` default); see :func:`ties_for`.
+    strata : optional column: a separate baseline hazard per value (stratified Cox, R
+        ``coxph(... + strata(column))``); rows missing it are dropped, ``method`` names it.
 
     Returns
     -------
@@ -134,9 +142,18 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[str
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
+    groups = None
+    if strata is not None:
+        if strata not in df.columns:
+            raise ValueError(f"strata column {strata!r} not in df")
+        ok = df[strata].notna().to_numpy()
+        df = df[ok]
+        groups = pd.factorize(df[strata].astype(str))[0]
     time, status, X = _cox_data(df, duration, event, covariates)
+    if groups is not None:
+        groups = groups[_complete_mask(df, duration, event, covariates)]
     n, events = time.size, int(status.sum())
-    method = cox_method(ties)
+    method = cox_method(ties) + ("" if strata is None else f", stratified by {strata}")
     reason = None
     if events == 0:
         reason = f"no events among the {n} complete cases"
@@ -146,7 +163,7 @@ def cox_ph(df: pd.DataFrame, duration: str, event: str, covariates: Sequence[str
             reason = f"covariate(s) {constant!r} constant among the complete cases"
     if reason is None:
         try:
-            params, bse, _ = _fit_cox(time, status, X, ties)
+            params, bse, _ = _fit_cox(time, status, X, ties, groups)
         except RuntimeError as exc:
             reason = str(exc)
     if reason is not None:
