@@ -1,5 +1,8 @@
-# Shared set-up: config validation, study resolution, cohort validation (once, at parse time,
-# before any job runs) and the target registry that `rule all` reads.
+# Shared set-up: config validation, study resolution, cohort validation (at parse time, before any
+# job runs, once per cohort content: see cartcyto.cohort.cache) and the family registry that the
+# per-study analyses rules and `rule all` read.
+import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -10,8 +13,9 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from cartcyto.design import resolve_study  # noqa: E402
+from cartcyto.cohort.cache import validate_cohort  # noqa: E402
 from cartcyto.cohort.errors import CohortError  # noqa: E402
-from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+from cartcyto.cohort.read import COHORT_TABLES, cohort_files  # noqa: E402
 
 
 # `--config studies=...` names the studies to run: replace (not merge into) those of config.yaml.
@@ -22,27 +26,74 @@ if "studies" in _cli_config:
 validate(config, "../schemas/config.schema.yaml")
 
 CONVENTIONS = config.get("conventions", "spss")
+CACHE_DIR = config["cache_dir"]
 STUDIES = {
     name: resolve_study(name, study, CONVENTIONS)
     for name, study in config["studies"].items()
 }
 
-# Bad input stops the run here, before any job, with one message and no traceback.
+# Bad input stops the run here, before any job, with one message and no traceback. A cohort whose
+# files, reading code and lymphodepletion defaults are unchanged since it was last validated is not
+# read again: its normalised tables wait in CACHE_DIR for the ingest_derive job.
+COHORT_KEYS = {}
 for _name, _study in STUDIES.items():
     try:
-        read_cohort(_study["cohort"], _study)
+        COHORT_KEYS[_name] = validate_cohort(_study["cohort"], _study, CACHE_DIR)
     except CohortError as _err:
         sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
         sys.exit(1)
 
-# Analysis families register their outputs here: ANALYSES[family] = function(study) -> [paths].
-# Each family also writes results/<study>/stats/<family>.csv, concatenated into statistics.csv.
+# Analysis families register here (one .smk file each, see register()); the per-study rules of
+# workflow/rules/analyses.smk run a study's families in one job.
 ANALYSES = {}
 
 
-def register(family, targets):
-    """Register an analysis family; `targets(study)` lists its result files for one study."""
-    ANALYSES[family] = targets
+def register(family, script, input, output):
+    """Register an analysis family.
+
+    `script` is its thin script under workflow/scripts/; `input` and `output` map names to paths
+    with the {study} wildcard, as a rule's named input and output would (wrap an output in report()
+    to put it in the report). Output `stats` is results/{study}/stats/<family>.csv; the family's log
+    is results/{study}/logs/<family>.log.
+    """
+    ANALYSES[family] = {"script": script, "input": dict(input), "output": dict(output)}
+
+
+def family_plan(names):
+    """What the job's script needs to run each family as if alone: its script, named inputs and
+    outputs, and the script's SHA-256 (so that a changed script reruns the job)."""
+    scripts = Path(workflow.basedir) / "workflow" / "scripts"
+    return [
+        {
+            "family": name,
+            "script": ANALYSES[name]["script"],
+            "source_sha256": hashlib.sha256((scripts / ANALYSES[name]["script"]).read_bytes()).hexdigest(),
+            "input": {k: str(v) for k, v in ANALYSES[name]["input"].items()},
+            "output": {k: str(v) for k, v in ANALYSES[name]["output"].items()},
+        }
+        for name in names
+    ]
+
+
+def family_inputs(names):
+    """Union of the families' named inputs (one entry per distinct file)."""
+    out = {}
+    for name in names:
+        for key, path in ANALYSES[name]["input"].items():
+            if out.setdefault(key, path) != path:
+                out[f"{name}_{key}"] = path
+    return out
+
+
+def family_outputs(names):
+    """Every family's named outputs, as <family>_<name> (captions kept)."""
+    return {f"{name}_{key}": path for name in names for key, path in ANALYSES[name]["output"].items()}
+
+
+def analyses_rule_name(study):
+    """The name of the job that runs one study's families (analyses_<study>)."""
+    safe = re.sub(r"\W", "_", study)
+    return f"analyses_{safe}"
 
 
 def study_params(wildcards):
@@ -55,12 +106,22 @@ def cohort_inputs(wildcards):
     return cohort_files(STUDIES[wildcards.study]["cohort"])
 
 
+def cohort_key(wildcards):
+    """The validated content of the study's cohort (a change reruns ingest_derive, whatever the mtimes)."""
+    return COHORT_KEYS[wildcards.study]
+
+
 def families(study):
     return [f for f in STUDIES[study].get("analyses", []) if f in ANALYSES]
 
 
 def stats_parts(wildcards):
     return [f"results/{wildcards.study}/stats/{f}.csv" for f in families(wildcards.study)]
+
+
+def family_targets(family, study):
+    """The result files of one family for one study."""
+    return [str(path).format(study=study) for path in ANALYSES[family]["output"].values()]
 
 
 def all_targets():
@@ -70,7 +131,7 @@ def all_targets():
         out.append(f"results/{study}/statistics.csv")
         out.append(f"results/{study}/definitions.html")
         for family in families(study):
-            out.extend(ANALYSES[family](study))
+            out.extend(family_targets(family, study))
     return out
 
 
@@ -90,4 +151,4 @@ def scorecard_targets():
 
 
 wildcard_constraints:
-    study="|".join(sorted(STUDIES)) if STUDIES else "[^/]+",
+    study="|".join(re.escape(s) for s in sorted(STUDIES)) if STUDIES else "[^/]+",

@@ -1,0 +1,31 @@
+"""The normalised cohort tables (cached by content at parse time) -> Parquet, then the derived tables."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import setup_logging  # noqa: E402
+
+from cartcyto.cohort.cache import load_cohort, write_tables  # noqa: E402
+from cartcyto.cohort.read import COHORT_TABLES  # noqa: E402
+from cartcyto.derive.patients import derive_episodes, derive_patients, write_derived  # noqa: E402
+
+
+def main(snakemake):
+    log = setup_logging(snakemake)
+    study = snakemake.params.study
+    cohort, parquet = load_cohort(study["cohort"], study, snakemake.params.cache_dir)
+    write_tables(parquet, {name: snakemake.output[name] for name in COHORT_TABLES})
+    for name in COHORT_TABLES:
+        log.info("%s: %d rows", name, len(getattr(cohort, name)))
+    for where, names in sorted(cohort.unknown_names.items()):
+        if names:
+            log.warning("%s: names outside the known list, carried but unused: %s", where, ", ".join(names))
+    patients = derive_patients(cohort, study)
+    write_derived(patients, snakemake.output.derived)
+    episodes = derive_episodes(cohort, study)
+    write_derived(episodes, snakemake.output.episodes)
+    log.info("derived %d patients (%d in the analysis set), %d episodes",
+             len(patients), int(patients["in_analysis_set"].sum()), len(episodes))
+
+
+main(snakemake)  # noqa: F821
