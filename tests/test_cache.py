@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ingest_fixtures import set_cell, write_clean_cohort
 
 import cartcyto.cohort.read as read_module
 from cartcyto.cohort import cache
@@ -18,7 +19,6 @@ from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.read import read_cohort
 from cartcyto.derive.patients import derive_episodes, derive_patients
 from cartcyto.design import resolve_study
-from ingest_fixtures import set_cell, write_clean_cohort
 
 # assert_frame_equal only warns when one side has None and the other NaN: make that a failure
 pytestmark = pytest.mark.filterwarnings("error::FutureWarning")
@@ -102,7 +102,7 @@ def test_demo_cohorts_derive_the_same_from_the_cache(tmp_path, name):
     study = resolve_study(name, {"cohort": str(REPO / "data" / name), "design": name})
     direct = read_cohort(study["cohort"], study)
     cache.validate_cohort(study["cohort"], study, tmp_path)
-    cached, parquet = cache.load_cohort(study["cohort"], study, tmp_path)
+    cached, _ = cache.load_cohort(study["cohort"], study, tmp_path)
     assert_same_cohort(cached, direct)
     pd.testing.assert_frame_equal(derive_patients(cached, study), derive_patients(direct, study))
     pd.testing.assert_frame_equal(derive_episodes(cached, study), derive_episodes(direct, study))
@@ -251,7 +251,7 @@ def test_an_unwritable_cache_still_validates(folder, tmp_path, reads):
 
 def test_no_cache_dir_reads_every_time(folder, reads):
     assert cache.validate_cohort(folder, STUDY, None) is None
-    cohort, parquet = cache.load_cohort(folder, STUDY, None)
+    _, parquet = cache.load_cohort(folder, STUDY, None)
     assert reads.n == 2 and set(parquet) == set(cache.TABLES)
 
 

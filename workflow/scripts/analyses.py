@@ -47,7 +47,7 @@ def preload(plans: list[dict]) -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
         try:
-            exec(compile(ast.Module(body=imports, type_ignores=[]), str(path), "exec"), {"__name__": "preload"})
+            exec(compile(ast.Module(body=imports, type_ignores=[]), str(path), "exec"), {"__name__": "preload"})  # noqa: S102
         except Exception:  # noqa: BLE001 - the family itself reports it when it runs
             pass
 

@@ -35,10 +35,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 CACHE_FORMAT = 1
 # Design keys that read_cohort uses (lymphodepletion: start_day / end_day filled where missing).
