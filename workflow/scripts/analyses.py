@@ -97,7 +97,10 @@ def _child(job, plan: dict) -> None:
 
 def main(snakemake):
     plans = snakemake.params.families
+    started = time.perf_counter()
     preload(plans)
+    sys.stderr.write(f"analyses: libraries of {len(plans)} families imported in "
+                     f"{time.perf_counter() - started:.1f} s; {max(1, snakemake.threads)} at a time\n")
     if "fork" in multiprocessing.get_all_start_methods():
         failed = run_forked(snakemake, plans, max(1, snakemake.threads))
     else:
