@@ -128,6 +128,7 @@ def all_targets():
     out = []
     for study in STUDIES:
         out.append(f"results/{study}/derived/patients.csv")
+        out.append(f"results/{study}/derived/episodes.csv")
         out.append(f"results/{study}/statistics.csv")
         out.append(f"results/{study}/definitions.html")
         for family in families(study):

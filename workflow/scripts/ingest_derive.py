@@ -1,4 +1,4 @@
-"""The normalised cohort tables (cached by content at parse time) -> Parquet, then the derived tables."""
+"""The normalised cohort tables (cached by content at parse time) -> Parquet, then derived/patients.csv."""
 import sys
 from pathlib import Path
 
@@ -7,7 +7,7 @@ from _common import setup_logging  # noqa: E402
 
 from cartcyto.cohort.cache import load_cohort, write_tables  # noqa: E402
 from cartcyto.cohort.read import COHORT_TABLES  # noqa: E402
-from cartcyto.derive.patients import derive_episodes, derive_patients, write_derived  # noqa: E402
+from cartcyto.derive.patients import derive_patients, write_derived  # noqa: E402
 
 
 def main(snakemake):
@@ -22,10 +22,7 @@ def main(snakemake):
             log.warning("%s: names outside the known list, carried but unused: %s", where, ", ".join(names))
     patients = derive_patients(cohort, study)
     write_derived(patients, snakemake.output.derived)
-    episodes = derive_episodes(cohort, study)
-    write_derived(episodes, snakemake.output.episodes)
-    log.info("derived %d patients (%d in the analysis set), %d episodes",
-             len(patients), int(patients["in_analysis_set"].sum()), len(episodes))
+    log.info("derived %d patients (%d in the analysis set)", len(patients), int(patients["in_analysis_set"].sum()))
 
 
 main(snakemake)  # noqa: F821

@@ -293,8 +293,20 @@ def validate_cohort(folder, study: Mapping[str, Any] | None, cache_dir: str | os
     if not entry_is_complete(cache_dir, key):
         cohort = read_cohort(folder, study)  # raises CohortError: nothing is stored
         store_entry(cache_dir, key, cohort)
+        del cohort
+        _release_memory()
     index.save()
     return key
+
+
+def _release_memory() -> None:
+    """Return a large read's memory (the parsing snakemake process lives on while the jobs run)."""
+    import gc
+    import sys
+
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def load_cohort(folder, study: Mapping[str, Any] | None, cache_dir: str | os.PathLike | None):
