@@ -2,6 +2,7 @@
 # job runs, once per cohort content: see cartcyto.cohort.cache) and the family registry that the
 # per-study analyses rules and `rule all` read.
 import hashlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -104,6 +105,11 @@ def study_params(wildcards):
 def cohort_inputs(wildcards):
     """The cohort's table files (CSV or Parquet) that exist; scripts read the folder."""
     return cohort_files(STUDIES[wildcards.study]["cohort"])
+
+
+def cohort_mb(wildcards):
+    """Size of the study's cohort files in MB (memory requests scale with it)."""
+    return sum(os.path.getsize(f) for f in cohort_inputs(wildcards)) / 2**20
 
 
 def cohort_key(wildcards):

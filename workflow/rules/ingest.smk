@@ -24,7 +24,7 @@ rule ingest_derive:
     resources:
         # measured: ~300 MB for a demo cohort, 1.4 GB for 100,000 patients given as 32 MB of
         # Parquet (9.2M lab rows); CSV holds fewer rows per MB
-        mem_mb=lambda wildcards, input: 400 + 50 * input.size_mb,
+        mem_mb=lambda wildcards: int(400 + 50 * cohort_mb(wildcards)),
     conda:
         "../envs/cartcyto.yaml"
     script:
@@ -41,7 +41,7 @@ rule episodes:
     params:
         study=study_params,
     resources:
-        mem_mb=lambda wildcards, input: 400 + 50 * input.size_mb,
+        mem_mb=lambda wildcards: int(400 + 50 * cohort_mb(wildcards)),
     conda:
         "../envs/cartcyto.yaml"
     script:
