@@ -46,7 +46,7 @@ HOOK = textwrap.dedent('''
         # CPU and peak RSS include the job's forked workers (waited-for children)
         rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        rec = {"argv": sys.argv[:3], "wall": time.time() - _t0,
+        rec = {"argv": sys.argv[:3], "wall": time.time() - _t0, "cpu_self": cpu.user + cpu.system,
                "cpu": cpu.user + cpu.system + cpu.children_user + cpu.children_system,
                "startup": None if first[0] is None else first[0] - _t0, "first_file": first[1],
                "rss_mb": rss / 1024}
@@ -110,8 +110,9 @@ def print_jobs(rows: list[dict]) -> None:
     print(f"{len(jobs)} jobs: {sum(r['wall'] for r in jobs):.1f} s wall summed, {sum(r['cpu'] for r in jobs):.1f} "
           f"CPU-s; start-up (interpreter + imports, before the first data file is opened) "
           f"{startup:.1f} s summed, {startup / max(len(jobs), 1):.2f} s per job")
-    for r in sched:  # the scheduler's CPU excludes its children (os.times of the process itself)
-        print(f"snakemake scheduler: {r['wall']:.1f} s wall (the whole run), {r['cpu']:.1f} CPU-s of its own")
+    for r in sched:  # cpu includes every process it waited for; cpu_self is its own
+        print(f"snakemake scheduler: {r['wall']:.1f} s wall (the whole run), {r['cpu_self']:.1f} CPU-s of its "
+              f"own (parse, DAG, bookkeeping); {r['cpu']:.1f} CPU-s with every job")
 
 
 def import_costs() -> None:

@@ -274,3 +274,25 @@ def test_the_cache_holds_no_copy_of_the_inputs(folder, cache_dir):
     assert names == {cache.HASH_INDEX, cache.MANIFEST, *(f"{t}.parquet" for t in cache.TABLES)}
     shutil.rmtree(cache_dir)  # deleting it is always safe: the next call reads again
     cache.validate_cohort(folder, STUDY, cache_dir)
+
+
+def test_old_and_surplus_entries_are_pruned_never_the_new_one(folder, cache_dir, tmp_path):
+    keys = []
+    for i in range(4):  # four contents of the same cohort
+        set_cell(folder, "labs", 2, "value", str(2.0 + i))
+        keys.append(cache.validate_cohort(folder, STUDY, cache_dir))
+    assert len(set(keys)) == 4 and entries(cache_dir) == sorted(keys)  # all recent, fewer than 32
+    for i, key in enumerate(keys):  # last used in this order, long ago
+        os.utime(cache.entry_dir(cache_dir, key) / cache.MANIFEST, (1000.0 + i, 1000.0 + i))
+    assert cache.prune(cache_dir, keep=keys[0], max_entries=2, max_age_days=1e9) == [keys[1]]
+    assert entries(cache_dir) == sorted([keys[0], keys[2], keys[3]])
+    assert sorted(cache.prune(cache_dir, keep=keys[2], max_entries=10, max_age_days=30)) == sorted([keys[0], keys[3]])
+    assert entries(cache_dir) == [keys[2]]
+
+
+def test_a_hit_marks_the_entry_as_used(folder, cache_dir):
+    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    manifest = cache.entry_dir(cache_dir, key) / cache.MANIFEST
+    os.utime(manifest, (1000.0, 1000.0))
+    cache.validate_cohort(folder, STUDY, cache_dir)
+    assert manifest.stat().st_mtime > 1000.0

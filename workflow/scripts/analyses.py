@@ -9,8 +9,7 @@ interpreter start-up and imports again, and ``threads`` families run at a time (
 the most figures first). Where fork is not available (Windows) they run one after another here.
 """
 import ast
-import multiprocessing
-import multiprocessing.connection
+import os
 import runpy
 import sys
 import time
@@ -72,27 +71,31 @@ def figure_count(plan: dict) -> int:
 
 def run_forked(job, plans: list[dict], workers: int) -> list[str]:
     """Each family in its own forked process, ``workers`` at a time; returns the failed families."""
-    ctx = multiprocessing.get_context("fork")
     pending = sorted(plans, key=figure_count, reverse=True)  # stable: design order among equals
     running, failed = {}, []
     while pending or running:
         while pending and len(running) < workers:
             plan = pending.pop(0)
-            proc = ctx.Process(target=_child, args=(job, plan), name=plan["family"])
-            proc.start()
-            running[proc.sentinel] = (proc, plan, time.perf_counter())
-        for sentinel in multiprocessing.connection.wait(list(running)):
-            proc, plan, started = running.pop(sentinel)
-            proc.join()
-            if proc.exitcode != 0:
-                failed.append(plan["family"])
-            sys.stderr.write(f"analyses: {plan['family']} {'done' if proc.exitcode == 0 else 'FAILED'} "
-                             f"in {time.perf_counter() - started:.1f} s\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # the child runs one family and leaves without running the parent's exit code
+                code = 1
+                try:
+                    code = 0 if run_family(job, plan) else 1
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            running[pid] = (plan, time.perf_counter())
+        pid, status, usage = os.wait4(-1, 0)
+        plan, started = running.pop(pid)
+        ok = os.waitstatus_to_exitcode(status) == 0
+        if not ok:
+            failed.append(plan["family"])
+        sys.stderr.write(f"analyses: {plan['family']} {'done' if ok else 'FAILED'} in "
+                         f"{time.perf_counter() - started:.1f} s ({usage.ru_utime + usage.ru_stime:.1f} CPU-s)\n")
     return failed
-
-
-def _child(job, plan: dict) -> None:
-    sys.exit(0 if run_family(job, plan) else 1)
 
 
 def main(snakemake):
@@ -101,7 +104,7 @@ def main(snakemake):
     preload(plans)
     sys.stderr.write(f"analyses: libraries of {len(plans)} families imported in "
                      f"{time.perf_counter() - started:.1f} s; {max(1, snakemake.threads)} at a time\n")
-    if "fork" in multiprocessing.get_all_start_methods():
+    if hasattr(os, "fork"):
         failed = run_forked(snakemake, plans, max(1, snakemake.threads))
     else:
         failed = [plan["family"] for plan in plans if not run_family(snakemake, plan)]

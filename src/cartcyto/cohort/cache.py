@@ -22,7 +22,9 @@ that, and a later call with the same key loads them instead of reading the cohor
 * A cohort that fails validation leaves nothing in the cache, so it fails again, with the same
   message, on every call.
 * The cache only ever holds what ``results/<study>/cohort/*.parquet`` holds; no identifier or date
-  is written to a log. Deleting the cache folder is always safe.
+  is written to a log. Entries not validated for ``MAX_AGE_DAYS``, or beyond the ``MAX_ENTRIES``
+  most recently validated, are removed when a new one is stored. Deleting the cache folder is always
+  safe.
 
 Nothing here reads the cohort itself: `cartcyto.cohort.read.read_cohort` does, on a miss.
 """
@@ -48,6 +50,8 @@ HASH_INDEX = "file-hashes.json"
 ENTRIES = "cohorts"
 MANIFEST = "manifest.json"
 RACY_SECONDS = 2.0
+MAX_ENTRIES = 32      # entries kept; beyond, the least recently validated ones are removed
+MAX_AGE_DAYS = 30     # entries not validated for this long are removed
 TABLES = ("patients", "labs", "crs", "markers", "treatments")
 _CHUNK = 1 << 20
 
@@ -290,13 +294,42 @@ def validate_cohort(folder, study: Mapping[str, Any] | None, cache_dir: str | os
         read_cohort(folder, study)
         return None
     key, index = _key(folder, study, cache_dir)
-    if not entry_is_complete(cache_dir, key):
+    if entry_is_complete(cache_dir, key):
+        _touch(entry_dir(cache_dir, key) / MANIFEST)  # in use: not pruned
+    else:
         cohort = read_cohort(folder, study)  # raises CohortError: nothing is stored
         store_entry(cache_dir, key, cohort)
         del cohort
         _release_memory()
+        prune(cache_dir, keep=key)
     index.save()
     return key
+
+
+def prune(cache_dir: str | os.PathLike, keep: str, max_entries: int = MAX_ENTRIES,
+          max_age_days: float = MAX_AGE_DAYS) -> list[str]:
+    """Remove entries unused for ``max_age_days`` and, beyond ``max_entries``, the least recently used
+    (use = last validation, the manifest's mtime); never ``keep``. Returns the keys removed."""
+    root = Path(cache_dir) / ENTRIES
+    try:
+        used = sorted(((d / MANIFEST).stat().st_mtime if (d / MANIFEST).exists() else 0.0, d.name)
+                      for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    except OSError:
+        return []
+    cutoff = time.time() - max_age_days * 86400
+    removed = []
+    for rank, (mtime, key) in enumerate(reversed(used)):  # most recently used first
+        if key != keep and (rank >= max_entries or mtime < cutoff):
+            discard_entry(cache_dir, key)
+            removed.append(key)
+    return removed
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def _release_memory() -> None:
