@@ -81,7 +81,7 @@ def age_hash_index(cache_dir, seconds=60):
 def test_cached_tables_are_read_cohorts_tables(tmp_path, fmt):
     folder = write_clean_cohort(tmp_path / "cohort", fmt=fmt)
     expected = read_cohort(folder, STUDY)
-    key = cache.validate_cohort(folder, STUDY, tmp_path / "cache")
+    key = cache.validate_cohort(folder, STUDY, tmp_path / "cache").key
     cohort, parquet = cache.load_entry(tmp_path / "cache", key)
     assert_same_cohort(cohort, expected)
     assert set(parquet) == set(cache.TABLES)
@@ -109,9 +109,9 @@ def test_demo_cohorts_derive_the_same_from_the_cache(tmp_path, name):
 
 
 def test_an_unchanged_cohort_is_read_once(folder, cache_dir, reads):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
-    assert reads.n == 1 and entries(cache_dir) == [key]
-    assert cache.validate_cohort(folder, STUDY, cache_dir) == key      # parse time again (dry run, report)
+    key, read = cache.validate_cohort(folder, STUDY, cache_dir)
+    assert read and reads.n == 1 and entries(cache_dir) == [key]
+    assert cache.validate_cohort(folder, STUDY, cache_dir) == (key, False)  # parse time again (dry run, report)
     cohort, _ = cache.load_cohort(folder, STUDY, cache_dir)            # the ingest_derive job
     assert reads.n == 1
     assert len(cohort.patients) == 4
@@ -137,24 +137,24 @@ def test_a_hash_taken_right_after_a_change_is_not_reused(folder, cache_dir, monk
 
 
 def test_changed_content_is_read_and_validated_again(folder, cache_dir, reads):
-    first = cache.validate_cohort(folder, STUDY, cache_dir)
+    first = cache.validate_cohort(folder, STUDY, cache_dir).key
     age_hash_index(cache_dir)
     set_cell(folder, "labs", 2, "value", "2.2")
-    second = cache.validate_cohort(folder, STUDY, cache_dir)
+    second = cache.validate_cohort(folder, STUDY, cache_dir).key
     assert second != first and reads.n == 2
     cohort, _ = cache.load_cohort(folder, STUDY, cache_dir)
     assert sorted(cohort.labs.query("patient_id == 'P01' and day == -7 and test == 'anc'")["value"]) == [2.2]
 
 
 def test_content_changed_behind_a_restored_mtime_is_seen(folder, cache_dir, reads):
-    first = cache.validate_cohort(folder, STUDY, cache_dir)
+    first = cache.validate_cohort(folder, STUDY, cache_dir).key
     age_hash_index(cache_dir)
     labs = folder / "labs.csv"
     st = labs.stat()
     labs.write_bytes(labs.read_bytes().replace(b"P01,-7,anc,2.1", b"P01,-7,anc,2.9"))  # same size
     os.utime(labs, ns=(st.st_atime_ns, st.st_mtime_ns))  # mtime as before; ctime moves on
     assert labs.stat().st_size == st.st_size
-    assert cache.validate_cohort(folder, STUDY, cache_dir) != first and reads.n == 2
+    assert cache.validate_cohort(folder, STUDY, cache_dir).key != first and reads.n == 2
 
 
 def test_key_follows_the_lymphodepletion_defaults_not_other_design_keys(folder, cache_dir):
@@ -191,7 +191,7 @@ def test_missing_folder_gets_read_cohorts_message(tmp_path):
 
 
 def test_a_damaged_entry_is_not_trusted(folder, cache_dir, reads):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    key = cache.validate_cohort(folder, STUDY, cache_dir).key
     labs = cache.entry_dir(cache_dir, key) / "labs.parquet"
     data = bytearray(labs.read_bytes())
     data[len(data) // 2] ^= 0xFF  # same size: passes the parse-time check, fails the hash
@@ -206,7 +206,7 @@ def test_a_damaged_entry_is_not_trusted(folder, cache_dir, reads):
 
 
 def test_a_truncated_entry_is_read_again_at_parse_time(folder, cache_dir, reads):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    key = cache.validate_cohort(folder, STUDY, cache_dir).key
     labs = cache.entry_dir(cache_dir, key) / "labs.parquet"
     labs.write_bytes(labs.read_bytes()[:100])
     assert not cache.entry_is_complete(cache_dir, key)
@@ -217,7 +217,7 @@ def test_a_truncated_entry_is_read_again_at_parse_time(folder, cache_dir, reads)
 
 @pytest.mark.parametrize("damage", ["no manifest", "manifest of another key", "manifest not json", "file missing"])
 def test_a_partial_entry_is_not_complete(folder, cache_dir, damage):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    key = cache.validate_cohort(folder, STUDY, cache_dir).key
     entry = cache.entry_dir(cache_dir, key)
     manifest = entry / cache.MANIFEST
     if damage == "no manifest":
@@ -250,13 +250,13 @@ def test_an_unwritable_cache_still_validates(folder, tmp_path, reads):
 
 
 def test_no_cache_dir_reads_every_time(folder, reads):
-    assert cache.validate_cohort(folder, STUDY, None) is None
+    assert cache.validate_cohort(folder, STUDY, None) == (None, True)
     _, parquet = cache.load_cohort(folder, STUDY, None)
     assert reads.n == 2 and set(parquet) == set(cache.TABLES)
 
 
 def test_write_tables_writes_the_entrys_bytes(folder, cache_dir, tmp_path):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    key = cache.validate_cohort(folder, STUDY, cache_dir).key
     _, parquet = cache.load_cohort(folder, STUDY, cache_dir)
     out = {t: tmp_path / "out" / f"{t}.parquet" for t in cache.TABLES}
     (tmp_path / "out").mkdir()
@@ -280,7 +280,7 @@ def test_old_and_surplus_entries_are_pruned_never_the_new_one(folder, cache_dir,
     keys = []
     for i in range(4):  # four contents of the same cohort
         set_cell(folder, "labs", 2, "value", str(2.0 + i))
-        keys.append(cache.validate_cohort(folder, STUDY, cache_dir))
+        keys.append(cache.validate_cohort(folder, STUDY, cache_dir).key)
     assert len(set(keys)) == 4 and entries(cache_dir) == sorted(keys)  # all recent, fewer than 32
     for i, key in enumerate(keys):  # last used in this order, long ago
         os.utime(cache.entry_dir(cache_dir, key) / cache.MANIFEST, (1000.0 + i, 1000.0 + i))
@@ -291,7 +291,7 @@ def test_old_and_surplus_entries_are_pruned_never_the_new_one(folder, cache_dir,
 
 
 def test_a_hit_marks_the_entry_as_used(folder, cache_dir):
-    key = cache.validate_cohort(folder, STUDY, cache_dir)
+    key = cache.validate_cohort(folder, STUDY, cache_dir).key
     manifest = cache.entry_dir(cache_dir, key) / cache.MANIFEST
     os.utime(manifest, (1000.0, 1000.0))
     cache.validate_cohort(folder, STUDY, cache_dir)

@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -38,11 +39,15 @@ STUDIES = {
 # read again: its normalised tables wait in CACHE_DIR for the ingest_derive job.
 COHORT_KEYS = {}
 for _name, _study in STUDIES.items():
+    _started = time.perf_counter()
     try:
-        COHORT_KEYS[_name] = validate_cohort(_study["cohort"], _study, CACHE_DIR)
+        COHORT_KEYS[_name], _read = validate_cohort(_study["cohort"], _study, CACHE_DIR)
     except CohortError as _err:
         sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
         sys.exit(1)
+    if _read:
+        sys.stderr.write(f"Study '{_name}': cohort read and validated in {time.perf_counter() - _started:.1f} s"
+                         + (f"; later calls find it in {CACHE_DIR}/\n" if CACHE_DIR else "\n"))
 
 # Analysis families register here (one .smk file each, see register()); the per-study rules of
 # workflow/rules/analyses.smk run a study's families in one job.

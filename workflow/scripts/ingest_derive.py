@@ -5,15 +5,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
-from cartcyto.cohort.cache import load_cohort, write_tables  # noqa: E402
+from cartcyto.cohort.cache import entry_is_complete, load_cohort, write_tables  # noqa: E402
 from cartcyto.cohort.read import COHORT_TABLES  # noqa: E402
 from cartcyto.derive.patients import derive_patients, write_derived  # noqa: E402
 
 
 def main(snakemake):
     log = setup_logging(snakemake)
-    study = snakemake.params.study
-    cohort, parquet = load_cohort(study["cohort"], study, snakemake.params.cache_dir)
+    study, cache_dir, key = snakemake.params.study, snakemake.params.cache_dir, snakemake.params.cohort_key
+    cached = cache_dir is not None and entry_is_complete(cache_dir, key)
+    cohort, parquet = load_cohort(study["cohort"], study, cache_dir)
+    log.info("cohort tables: %s", "the validated tables of the cache" if cached else "read and validated")
     write_tables(parquet, {name: snakemake.output[name] for name in COHORT_TABLES})
     for name in COHORT_TABLES:
         log.info("%s: %d rows", name, len(getattr(cohort, name)))

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 CACHE_FORMAT = 1
 # Design keys that read_cohort uses (lymphodepletion: start_day / end_day filled where missing).
@@ -283,27 +283,33 @@ def _key(folder, study, cache_dir) -> tuple[str, HashIndex]:
     return cohort_key(table_paths(folder), study, index), index
 
 
-def validate_cohort(folder, study: Mapping[str, Any] | None, cache_dir: str | os.PathLike | None) -> str | None:
+class Validation(NamedTuple):
+    key: str | None  # the cohort's key (None without a cache)
+    read: bool       # whether the cohort was read and validated in full by this call
+
+
+def validate_cohort(folder, study: Mapping[str, Any] | None, cache_dir: str | os.PathLike | None) -> Validation:
     """Parse time: make sure the cohort is valid, reading it only when its key has no entry.
 
-    Raises `CohortError` exactly as `read_cohort` does. Returns the key (None without a cache).
+    Raises `CohortError` exactly as `read_cohort` does.
     """
     from cartcyto.cohort.read import read_cohort
 
     if cache_dir is None:
         read_cohort(folder, study)
-        return None
+        return Validation(None, True)
     key, index = _key(folder, study, cache_dir)
-    if entry_is_complete(cache_dir, key):
-        _touch(entry_dir(cache_dir, key) / MANIFEST)  # in use: not pruned
-    else:
+    read = not entry_is_complete(cache_dir, key)
+    if read:
         cohort = read_cohort(folder, study)  # raises CohortError: nothing is stored
         store_entry(cache_dir, key, cohort)
         del cohort
         _release_memory()
         prune(cache_dir, keep=key)
+    else:
+        _touch(entry_dir(cache_dir, key) / MANIFEST)  # in use: not pruned
     index.save()
-    return key
+    return Validation(key, read)
 
 
 def prune(cache_dir: str | os.PathLike, keep: str, max_entries: int = MAX_ENTRIES,
