@@ -108,4 +108,5 @@ def load() -> str:
 
 
 def fmt(values, unit="s") -> str:
-    return ", ".join(f"{v:.1f}" for v in values) + f" {unit}"
+    """The values, then their minimum (the least disturbed run on a shared machine)."""
+    return ", ".join(f"{v:.1f}" for v in values) + f" {unit} (min {min(values):.1f})"

@@ -61,6 +61,9 @@ def main(argv=None) -> int:
           f"peak memory of the process tree {max(rows['peak']):.0f} MB")
     print(f"demo DAG, cache kept:              {fmt(rows['warm'])}; median {median(rows['warm']):.1f} s "
           f"= {median(rows['warm']) / floor:.1f}x the floor; CPU median {median(rows['warm_cpu']):.1f} CPU-s")
+    best_floor = min(rows["dry"]) + min(rows["stack"])
+    print(f"least disturbed runs (minima): cold {min(rows['cold']):.1f} s against a floor of {best_floor:.2f} s "
+          f"= {min(rows['cold']) / best_floor:.1f}x")
     print(load())
     return 0
 
