@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: run test venv lint report data bench clean
+.PHONY: run test venv lint report data bench bench-demo bench-100k bench-derive bench-profile clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH; install Python 3.11"; exit 1; }
@@ -36,8 +36,24 @@ lint: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python -m cartcyto.synth data
 
-bench: $(STAMP)
+## bench: every benchmark below; each prints its figures (see benchmarks/README.md)
+bench: bench-demo bench-100k bench-derive
+
+## bench-demo: the demo DAG cold (--cores 2) against its floor (dry run + importing the stack)
+bench-demo: $(STAMP)
+	$(BIN)/python benchmarks/demo_dag.py --runs 3 --cores 2
+
+## bench-100k: 100,000 patients through snakemake to derived/patients.csv; dry run with them configured
+bench-100k: $(STAMP)
+	$(BIN)/python benchmarks/snakemake_100k.py --patients 100000 --runs 3
+
+## bench-derive: ingest + derivation of 100,000 patients in one process; vectorised vs per-patient loop
+bench-derive: $(STAMP)
 	$(BIN)/python benchmarks/derive_scale.py --patients 100000
 
+## bench-profile: wall, CPU, start-up and memory of every job of the demo DAG
+bench-profile: $(STAMP)
+	$(BIN)/python benchmarks/job_profile.py
+
 clean:
-	rm -rf results/*/ results/report.html .snakemake
+	rm -rf results/*/ results/report.html .snakemake .cartcyto-cache

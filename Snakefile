@@ -2,7 +2,7 @@
 # Wang 2021 (Front Oncol) and Mullanfiroze 2022 (Blood Adv). See README.md.
 from snakemake.utils import min_version
 
-min_version("8.0")
+min_version("9.16.3")
 
 
 configfile: "config.yaml"
@@ -26,8 +26,8 @@ include: "workflow/rules/mullanfiroze.smk"
 include: "workflow/rules/hematotox.smk"
 include: "workflow/rules/model_checks.smk"
 include: "workflow/rules/competing_risks.smk"
-include: "workflow/rules/scorecard.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/analyses.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:

@@ -130,3 +130,23 @@ def test_own_cohort_via_config_runs_only_that_study(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (tmp_path / "results/mine/derived/patients.csv").exists()
     assert not (tmp_path / "results/mine/statistics.csv").exists()  # only what the file needs
+
+
+def test_an_unchanged_cohort_is_read_once_across_snakemake_calls(tmp_path):
+    shutil.copytree(REPO / "data" / "mullanfiroze2022", tmp_path / "data" / "mine")
+    config = "studies:\n  mine:\n    cohort: data/mine\n    design: mullanfiroze2022\n"
+    read = "Study 'mine': cohort read and validated"
+    first = run_snakemake(tmp_path, config, "-n")
+    assert first.returncode == 0 and read in first.stderr, first.stderr[-2000:]
+    again = run_snakemake(tmp_path, config, "-n")  # a dry run, as --report, --lint and cluster jobs parse
+    assert again.returncode == 0 and read not in again.stderr
+    target = "results/mine/derived/patients.csv"
+    job = run_snakemake(tmp_path, config, target)
+    assert job.returncode == 0 and read not in job.stderr
+    log = (tmp_path / "results/mine/logs/ingest_derive.log").read_text(encoding="utf-8")
+    assert "the validated tables of the cache" in log
+    labs = tmp_path / "data/mine/labs.csv"
+    labs.write_text(labs.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # changed bytes, same data
+    changed = run_snakemake(tmp_path, config, target)
+    assert changed.returncode == 0 and read in changed.stderr
+    assert not (tmp_path / "results/mine/statistics.csv").exists()  # still only what the target needs

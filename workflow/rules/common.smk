@@ -1,6 +1,11 @@
-# Shared set-up: config validation, study resolution, cohort validation (once, at parse time,
-# before any job runs) and the target registry that `rule all` reads.
+# Shared set-up: config validation, study resolution, cohort validation (at parse time, before any
+# job runs, once per cohort content: see cartcyto.cohort.cache) and the family registry that the
+# per-study analyses rules and `rule all` read.
+import hashlib
+import os
+import re
 import sys
+import time
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -10,8 +15,9 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from cartcyto.design import DesignError, resolve_study  # noqa: E402
+from cartcyto.cohort.cache import validate_cohort  # noqa: E402
 from cartcyto.cohort.errors import CohortError  # noqa: E402
-from cartcyto.cohort.read import COHORT_TABLES, cohort_files, read_cohort  # noqa: E402
+from cartcyto.cohort.read import COHORT_TABLES, cohort_files  # noqa: E402
 from cartcyto.cohort.importers.common import check_source, source_input_files  # noqa: E402
 
 
@@ -43,8 +49,7 @@ def _config_source(study):
 
 
 # A design that does not fit the design schema (cartcyto/schemas/) stops the run here, naming
-# the file and the key, with no traceback.
-# A study with a `source:` reads the cohort folder its import job writes (workflow/rules/import.smk);
+# the file and the key, with no traceback. A study with a `source:` reads the cohort folder its import job writes (workflow/rules/import.smk);
 # its options (and that its files exist) are checked here, the import itself is a job.
 SOURCES = {name: study["source"] for name, study in config["studies"].items() if "source" in study}
 try:
@@ -63,24 +68,77 @@ except DesignError as _err:
     sys.stderr.write(f"\n{_err.message()}\n\n")
     sys.exit(1)
 
-# Bad input stops the run here, before any job, with one message and no traceback. A source is
-# imported by a job; here its options (and that its files exist) are checked.
+CACHE_DIR = config["cache_dir"]
+
+# Bad input stops the run here, before any job, with one message and no traceback. A cohort whose
+# files, reading code and lymphodepletion defaults are unchanged since it was last validated is not
+# read again: its normalised tables wait in CACHE_DIR for the ingest_derive job. A source is
+# imported by a job (its options were checked above); ingest_derive validates what it writes.
+COHORT_KEYS = {name: None for name in SOURCES}
 for _name, _study in STUDIES.items():
+    _started = time.perf_counter()
     try:
-        if _name not in SOURCES:
-            read_cohort(_study["cohort"], _study)
+        if _name in SOURCES:
+            continue
+        COHORT_KEYS[_name], _read = validate_cohort(_study["cohort"], _study, CACHE_DIR)
     except CohortError as _err:
         sys.stderr.write(f"\nStudy '{_name}': {_err.message()}\n\n")
         sys.exit(1)
+    if _read:
+        sys.stderr.write(f"Study '{_name}': cohort read and validated in {time.perf_counter() - _started:.1f} s"
+                         + (f"; later calls find it in {CACHE_DIR}/\n" if CACHE_DIR else "\n"))
 
-# Analysis families register their outputs here: ANALYSES[family] = function(study) -> [paths].
-# Each family also writes results/<study>/stats/<family>.csv, concatenated into statistics.csv.
+# Analysis families register here (one .smk file each, see register()); the per-study rules of
+# workflow/rules/analyses.smk run a study's families in one job.
 ANALYSES = {}
 
 
-def register(family, targets):
-    """Register an analysis family; `targets(study)` lists its result files for one study."""
-    ANALYSES[family] = targets
+def register(family, script, input, output):
+    """Register an analysis family.
+
+    `script` is its thin script under workflow/scripts/; `input` and `output` map names to paths
+    with the {study} wildcard, as a rule's named input and output would (wrap an output in report()
+    to put it in the report). Output `stats` is results/{study}/stats/<family>.csv; the family's log
+    is results/{study}/logs/<family>.log.
+    """
+    ANALYSES[family] = {"script": script, "input": dict(input), "output": dict(output)}
+
+
+def family_plan(names):
+    """What the job's script needs to run each family as if alone: its script, named inputs and
+    outputs, and the script's SHA-256 (so that a changed script reruns the job)."""
+    scripts = Path(workflow.basedir) / "workflow" / "scripts"
+    return [
+        {
+            "family": name,
+            "script": ANALYSES[name]["script"],
+            "source_sha256": hashlib.sha256((scripts / ANALYSES[name]["script"]).read_bytes()).hexdigest(),
+            "input": {k: str(v) for k, v in ANALYSES[name]["input"].items()},
+            "output": {k: str(v) for k, v in ANALYSES[name]["output"].items()},
+        }
+        for name in names
+    ]
+
+
+def family_inputs(names):
+    """Union of the families' named inputs (one entry per distinct file)."""
+    out = {}
+    for name in names:
+        for key, path in ANALYSES[name]["input"].items():
+            if out.setdefault(key, path) != path:
+                out[f"{name}_{key}"] = path
+    return out
+
+
+def family_outputs(names):
+    """Every family's named outputs, as <family>_<name> (captions kept)."""
+    return {f"{name}_{key}": path for name in names for key, path in ANALYSES[name]["output"].items()}
+
+
+def analyses_rule_name(study):
+    """The name of the job that runs one study's families (analyses_<study>)."""
+    safe = re.sub(r"\W", "_", study)
+    return f"analyses_{safe}"
 
 
 def study_params(wildcards):
@@ -101,6 +159,16 @@ def cohort_inputs(wildcards):
     return cohort_files(STUDIES[wildcards.study]["cohort"])
 
 
+def cohort_mb(wildcards):
+    """Size of the study's cohort files in MB (memory requests scale with it)."""
+    return sum(os.path.getsize(f) for f in cohort_inputs(wildcards)) / 2**20
+
+
+def cohort_key(wildcards):
+    """The validated content of the study's cohort (a change reruns ingest_derive, whatever the mtimes)."""
+    return COHORT_KEYS[wildcards.study]
+
+
 def families(study):
     return list(STUDIES[study]["analyses"])
 
@@ -109,14 +177,20 @@ def stats_parts(wildcards):
     return [f"results/{wildcards.study}/stats/{f}.csv" for f in families(wildcards.study)]
 
 
+def family_targets(family, study):
+    """The result files of one family for one study."""
+    return [str(path).format(study=study) for path in ANALYSES[family]["output"].values()]
+
+
 def all_targets():
     out = []
     for study in STUDIES:
         out.append(f"results/{study}/derived/patients.csv")
+        out.append(f"results/{study}/derived/episodes.csv")
         out.append(f"results/{study}/statistics.csv")
         out.append(f"results/{study}/definitions.html")
         for family in families(study):
-            out.extend(ANALYSES[family](study))
+            out.extend(family_targets(family, study))
     return out
 
 
@@ -136,4 +210,4 @@ def scorecard_targets():
 
 
 wildcard_constraints:
-    study="|".join(sorted(STUDIES)) if STUDIES else "[^/]+",
+    study="|".join(re.escape(s) for s in sorted(STUDIES)) if STUDIES else "[^/]+",

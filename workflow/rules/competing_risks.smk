@@ -3,10 +3,13 @@
 # derived/patients.csv (1 recovered, 2 died before recovery, 0 censored).
 
 
-rule competing_risks:
-    input:
+register(
+    "competing_risks",
+    script="competing_risks.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/competing_risks.csv",
         table=report(
             "results/{study}/tables/competing_risks_recovery.csv",
@@ -29,24 +32,5 @@ rule competing_risks:
             subcategory="Competing risks",
         ),
         by_group_pdf="results/{study}/figures/cr_recovery_by_group.pdf",
-    log:
-        "results/{study}/logs/competing_risks.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/competing_risks.py"
-
-
-register(
-    "competing_risks",
-    lambda s: [
-        f"results/{s}/tables/competing_risks_recovery.csv",
-        f"results/{s}/tables/competing_risks_recovery.md",
-        f"results/{s}/figures/cr_recovery_by_lineage.png",
-        f"results/{s}/figures/cr_recovery_by_lineage.pdf",
-        f"results/{s}/figures/cr_recovery_by_group.png",
-        f"results/{s}/figures/cr_recovery_by_group.pdf",
-    ],
+    ),
 )

@@ -2,11 +2,14 @@
 # blood-count kinetics by CRS group, duration and recovery by CRS group).
 
 
-rule crs:
-    input:
+register(
+    "crs",
+    script="crs.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
         labs="results/{study}/cohort/labs.parquet",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/crs.csv",
         timing_table=report(
             "results/{study}/tables/fig2a_crs_vs_cytopenia_timing.csv",
@@ -64,26 +67,5 @@ rule crs:
             subcategory="Figure 4",
         ),
         kruskal_fig_pdf="results/{study}/figures/fig4af_kruskal_crs_group.pdf",
-    log:
-        "results/{study}/logs/crs.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/crs.py"
-
-
-register(
-    "crs",
-    lambda s: [
-        *(f"results/{s}/tables/{t}.{ext}"
-          for t in ("fig2a_crs_vs_cytopenia_timing", "fig2b_incidence_by_crs",
-                    "fig2cde_kinetics_by_crs", "fig4af_kruskal_crs_group")
-          for ext in ("csv", "md")),
-        *(f"results/{s}/figures/{f}.{ext}"
-          for f in ("fig2a_crs_vs_cytopenia_timing", "fig2b_incidence_by_crs",
-                    "fig2cde_kinetics_by_crs", "fig4af_kruskal_crs_group")
-          for ext in ("png", "pdf")),
-    ],
+    ),
 )

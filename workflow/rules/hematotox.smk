@@ -3,11 +3,14 @@
 # Any design switches it on by listing `hematotox` under `analyses` (definitions: its hematotox block).
 
 
-rule hematotox:
-    input:
+register(
+    "hematotox",
+    script="hematotox.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
         labs="results/{study}/cohort/labs.parquet",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/hematotox.csv",
         grades_table=report(
             "results/{study}/tables/hematotox_grades.csv",
@@ -53,26 +56,5 @@ rule hematotox:
             subcategory="ICAHT and T-ICAHT",
         ),
         strip_pdf="results/{study}/figures/hematotox_anc_strip.pdf",
-    log:
-        "results/{study}/logs/hematotox.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/hematotox.py"
-
-
-register(
-    "hematotox",
-    lambda s: [
-        f"results/{s}/tables/{t}.{ext}"
-        for t in ("hematotox_grades", "hematotox_risk", "hematotox_phenotypes", "hematotox_anc_by_phenotype")
-        for ext in ("csv", "md")
-    ]
-    + [
-        f"results/{s}/figures/{f}.{ext}"
-        for f in ("hematotox_icaht_by_risk", "hematotox_anc_by_phenotype", "hematotox_anc_strip")
-        for ext in ("png", "pdf")
-    ],
+    ),
 )

@@ -2,11 +2,14 @@
 # cumulative incidence of new-onset SN/SA/ST and CRS.
 
 
-rule incidence:
-    input:
+register(
+    "incidence",
+    script="incidence.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
         labs="results/{study}/cohort/labs.parquet",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/incidence.csv",
         phase_table=report(
             "results/{study}/tables/fig1b_incidence_phase.csv",
@@ -50,24 +53,5 @@ rule incidence:
             subcategory="Figure 1",
         ),
         curve_fig_pdf="results/{study}/figures/fig1d_cumulative_incidence.pdf",
-    log:
-        "results/{study}/logs/incidence.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/incidence.py"
-
-
-register(
-    "incidence",
-    lambda s: [
-        *(f"results/{s}/tables/{t}.{ext}"
-          for t in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
-          for ext in ("csv", "md")),
-        *(f"results/{s}/figures/{f}.{ext}"
-          for f in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
-          for ext in ("png", "pdf")),
-    ],
+    ),
 )

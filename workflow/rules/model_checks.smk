@@ -4,10 +4,13 @@
 # statistic 'warning' and the Flag column of the table.
 
 
-rule model_checks:
-    input:
+register(
+    "model_checks",
+    script="model_checks.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/model_checks.csv",
         table=report(
             "results/{study}/tables/model_checks.csv",
@@ -23,22 +26,5 @@ rule model_checks:
             subcategory="Model checks",
         ),
         residuals_pdf="results/{study}/figures/cox_ph_residuals.pdf",
-    log:
-        "results/{study}/logs/model_checks.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/model_checks.py"
-
-
-register(
-    "model_checks",
-    lambda s: [
-        f"results/{s}/tables/model_checks.csv",
-        f"results/{s}/tables/model_checks.md",
-        f"results/{s}/figures/cox_ph_residuals.png",
-        f"results/{s}/figures/cox_ph_residuals.pdf",
-    ],
+    ),
 )

@@ -2,10 +2,13 @@
 # (Figure 5) and the logistic model of prolonged hematological toxicity (PHT).
 
 
-rule cox:
-    input:
+register(
+    "cox",
+    script="cox.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/cox.csv",
         table=report(
             "results/{study}/tables/fig5_cox_recovery.csv",
@@ -21,20 +24,17 @@ rule cox:
             subcategory="Figure 5",
         ),
         forest_pdf="results/{study}/figures/fig5_cox_forest.pdf",
-    log:
-        "results/{study}/logs/cox.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/cox.py"
+    ),
+)
 
 
-rule logistic:
-    input:
+register(
+    "logistic",
+    script="logistic.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/logistic.csv",
         table=report(
             "results/{study}/tables/logistic_pht.csv",
@@ -43,29 +43,5 @@ rule logistic:
             subcategory="PHT",
         ),
         table_md="results/{study}/tables/logistic_pht.md",
-    log:
-        "results/{study}/logs/logistic.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/logistic.py"
-
-
-register(
-    "cox",
-    lambda s: [
-        f"results/{s}/tables/fig5_cox_recovery.csv",
-        f"results/{s}/tables/fig5_cox_recovery.md",
-        f"results/{s}/figures/fig5_cox_forest.png",
-        f"results/{s}/figures/fig5_cox_forest.pdf",
-    ],
-)
-register(
-    "logistic",
-    lambda s: [
-        f"results/{s}/tables/logistic_pht.csv",
-        f"results/{s}/tables/logistic_pht.md",
-    ],
+    ),
 )

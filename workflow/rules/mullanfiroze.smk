@@ -2,10 +2,13 @@
 # and recovery after a CD34+-selected stem-cell boost (Table 1, recovery days, swimmer plot).
 
 
-rule prior_sct:
-    input:
+register(
+    "prior_sct",
+    script="prior_sct.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/prior_sct.csv",
         per_patient="results/{study}/derived/prior_sct_patients.csv",
         table=report(
@@ -15,23 +18,20 @@ rule prior_sct:
             subcategory="Prior SCT",
         ),
         table_md="results/{study}/tables/prior_sct.md",
-    log:
-        "results/{study}/logs/prior_sct.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/prior_sct.py"
+    ),
+)
 
 
-rule scb:
-    input:
+register(
+    "scb",
+    script="scb.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
         labs="results/{study}/cohort/labs.parquet",
         treatments="results/{study}/cohort/treatments.parquet",
         crs="results/{study}/cohort/crs.parquet",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/scb.csv",
         per_patient="results/{study}/derived/scb_patients.csv",
         table1=report(
@@ -55,33 +55,5 @@ rule scb:
             subcategory="Stem-cell boost",
         ),
         swimmer_pdf="results/{study}/figures/scb_swimmer.pdf",
-    log:
-        "results/{study}/logs/scb.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/scb.py"
-
-
-register(
-    "prior_sct",
-    lambda s: [
-        f"results/{s}/tables/prior_sct.csv",
-        f"results/{s}/tables/prior_sct.md",
-        f"results/{s}/derived/prior_sct_patients.csv",
-    ],
-)
-register(
-    "scb",
-    lambda s: [
-        f"results/{s}/tables/scb_table1.csv",
-        f"results/{s}/tables/scb_table1.md",
-        f"results/{s}/tables/scb_recovery.csv",
-        f"results/{s}/tables/scb_recovery.md",
-        f"results/{s}/figures/scb_swimmer.png",
-        f"results/{s}/figures/scb_swimmer.pdf",
-        f"results/{s}/derived/scb_patients.csv",
-    ],
+    ),
 )

@@ -2,10 +2,13 @@
 # timing and peak markers.
 
 
-rule spearman:
-    input:
+register(
+    "spearman",
+    script="spearman.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/spearman.csv",
         nadir_table=report(
             "results/{study}/tables/fig3a_nadir_markers.csv",
@@ -42,28 +45,5 @@ rule spearman:
             subcategory="Figure 4",
         ),
         recovery_heatmap_pdf="results/{study}/figures/fig4g_recovery_heatmap.pdf",
-    log:
-        "results/{study}/logs/spearman.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/spearman.py"
-
-
-register(
-    "spearman",
-    lambda s: [
-        f"results/{s}/tables/fig3a_nadir_markers.csv",
-        f"results/{s}/tables/fig3a_nadir_markers.md",
-        f"results/{s}/tables/fig4g_recovery_correlations.csv",
-        f"results/{s}/tables/fig4g_recovery_correlations.md",
-        f"results/{s}/figures/fig3a_nadir_markers_heatmap.png",
-        f"results/{s}/figures/fig3a_nadir_markers_heatmap.pdf",
-        f"results/{s}/figures/fig3bj_nadir_markers_scatter.png",
-        f"results/{s}/figures/fig3bj_nadir_markers_scatter.pdf",
-        f"results/{s}/figures/fig4g_recovery_heatmap.png",
-        f"results/{s}/figures/fig4g_recovery_heatmap.pdf",
-    ],
+    ),
 )

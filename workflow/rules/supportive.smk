@@ -2,11 +2,14 @@
 # severe cytopenia vs length of stay and costs, outcomes by PHT.
 
 
-rule supportive:
-    input:
+register(
+    "supportive",
+    script="supportive.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
         treatments="results/{study}/cohort/treatments.parquet",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/supportive.csv",
         any_table=report(
             "results/{study}/tables/supportive_any.csv",
@@ -52,27 +55,5 @@ rule supportive:
             subcategory="Figure 6",
         ),
         cost_scatter_pdf="results/{study}/figures/fig6fi_cost_scatter.pdf",
-    log:
-        "results/{study}/logs/supportive.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/supportive.py"
-
-
-register(
-    "supportive",
-    lambda s: [
-        f"results/{s}/tables/{t}.{ext}"
-        for t in ("supportive_any", "fig6ad_supportive_daily", "fig6e_cost_correlations",
-                  "supp_table8_pht_outcomes")
-        for ext in ("csv", "md")
-    ]
-    + [
-        f"results/{s}/figures/{f}.{ext}"
-        for f in ("fig6ad_supportive_daily", "fig6e_cost_heatmap", "fig6fi_cost_scatter")
-        for ext in ("png", "pdf")
-    ],
+    ),
 )

@@ -1,10 +1,13 @@
 # Wang 2021 Table 1: characteristics of the analysis set.
 
 
-rule table1:
-    input:
-        "results/{study}/derived/patients.csv",
-    output:
+register(
+    "table1",
+    script="table1.py",
+    input=dict(
+        patients="results/{study}/derived/patients.csv",
+    ),
+    output=dict(
         stats="results/{study}/stats/table1.csv",
         csv=report(
             "results/{study}/tables/table1.csv",
@@ -13,20 +16,5 @@ rule table1:
             subcategory="Table 1",
         ),
         md="results/{study}/tables/table1.md",
-    log:
-        "results/{study}/logs/table1.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/table1.py"
-
-
-register(
-    "table1",
-    lambda s: [
-        f"results/{s}/tables/table1.csv",
-        f"results/{s}/tables/table1.md",
-    ],
+    ),
 )

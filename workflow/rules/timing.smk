@@ -2,10 +2,13 @@
 # duration of severe cytopenia (all episodes, new onset, baseline vs new onset).
 
 
-rule timing:
-    input:
+register(
+    "timing",
+    script="timing.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/timing.csv",
         all_table=report(
             "results/{study}/tables/supp_table1_timing_all.csv",
@@ -35,24 +38,5 @@ rule timing:
             subcategory="Supplementary figures",
         ),
         vs_fig_pdf="results/{study}/figures/supp_fig2_timing_baseline_vs_new.pdf",
-    log:
-        "results/{study}/logs/timing.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/timing.py"
-
-
-register(
-    "timing",
-    lambda s: [
-        *(f"results/{s}/tables/{t}.{ext}"
-          for t in ("supp_table1_timing_all", "supp_table2_timing_new_onset",
-                    "supp_fig2_timing_baseline_vs_new")
-          for ext in ("csv", "md")),
-        f"results/{s}/figures/supp_fig2_timing_baseline_vs_new.png",
-        f"results/{s}/figures/supp_fig2_timing_baseline_vs_new.pdf",
-    ],
+    ),
 )

@@ -3,10 +3,13 @@
 # for categorical factors).
 
 
-rule univariate:
-    input:
+register(
+    "univariate",
+    script="univariate.py",
+    input=dict(
         patients="results/{study}/derived/patients.csv",
-    output:
+    ),
+    output=dict(
         stats="results/{study}/stats/univariate.csv",
         sn=report(
             "results/{study}/tables/supp_table3_univariate_sn.csv",
@@ -29,21 +32,5 @@ rule univariate:
             subcategory="Supplementary tables",
         ),
         st_md="results/{study}/tables/supp_table5_univariate_st.md",
-    log:
-        "results/{study}/logs/univariate.log",
-    params:
-        study=study_params,
-    conda:
-        "../envs/cartcyto.yaml"
-    script:
-        "../scripts/univariate.py"
-
-
-register(
-    "univariate",
-    lambda s: [
-        f"results/{s}/tables/supp_table{k}_univariate_{lin}.{ext}"
-        for k, lin in ((3, "sn"), (4, "sa"), (5, "st"))
-        for ext in ("csv", "md")
-    ],
+    ),
 )

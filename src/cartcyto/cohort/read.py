@@ -1,6 +1,6 @@
 """Read a cohort folder (contract section 1) into normalised DataFrames, refusing bad input (section 5).
 
-Each table is read as text first (`cartcyto.cohort.validate.read_table_text`), so that an offending cell can
+Each table is read as text first (`cartcyto.cohort.table.read_table_text`), so that an offending cell can
 be reported by file line and patient_id, then checked and converted column by column with vectorised
 kernels. Input files are only ever read.
 """
@@ -18,11 +18,11 @@ import pyarrow.compute as pc
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.test_names import anc_from_percent, lab_test_names
 from cartcyto.cohort.units import lab_unit_factors
+from cartcyto.cohort.table import RawTable, read_table_text
 from cartcyto.cohort.validate import (
     FALSE_TOKENS,
     NUMBER_PATTERN,
     TRUE_TOKENS,
-    RawTable,
     check_no_dates,
     check_no_repeated_header,
     check_patient_ids,
@@ -30,7 +30,6 @@ from cartcyto.cohort.validate import (
     parse_booleans,
     parse_codes,
     parse_numbers,
-    read_table_text,
 )
 from cartcyto.design import schema_defaults
 
@@ -276,9 +275,9 @@ def normalise_markers(raw: RawTable) -> tuple[pd.DataFrame, dict]:
     out["marker"], unknown = _names(raw, "marker", "markers.marker")
     out["value"] = parse_numbers(raw, "value", required=True, low=0, strict_low=True,
                                  rule="> 0 (markers are log10-transformed)")
-    given = raw.text("unit") if "unit" in raw.columns else np.full(raw.n_rows, np.nan, object)
-    default = pd.Series(out["marker"]).map(MARKER_DEFAULT_UNITS).to_numpy(object)
-    out["unit"] = np.where(pd.isna(given), default, given)
+    out["unit"], mixed_units = _marker_units(raw)
+    if not mixed_units:
+        return _frame(raw, out, "markers"), unknown
     pairs = pd.DataFrame({"marker": out["marker"], "key": pd.Series(out["unit"], dtype=object)})
     pairs["key"] = pairs["key"].str.replace(r"\s+", "", regex=True).str.lower()
     per_marker = pairs.dropna().drop_duplicates().groupby("marker")["key"].nunique()
@@ -291,6 +290,36 @@ def normalise_markers(raw: RawTable) -> tuple[pd.DataFrame, dict]:
                         f"({', '.join(pd.unique(out['unit'][(pairs['marker'] == mixed[0]).to_numpy()]))})",
                         f"convert every {mixed[0]} value to one unit (rows in the less common unit shown)")
     return _frame(raw, out, "markers"), unknown
+
+
+def _marker_units(raw: RawTable) -> tuple[np.ndarray, bool]:
+    """Each row's unit (given, else the marker's default; NaN if neither) and whether some marker
+    comes in more than one unit (compared lower-case without blanks), worked out on distinct values."""
+    values, codes = raw.distinct("marker")
+    lower = pc.utf8_lower(values).to_pylist()
+    index = {n: i for i, n in enumerate(dict.fromkeys(lower))}
+    names = list(index)
+    name_of_row = np.array([index[n] for n in lower] + [0], dtype=np.int64)[codes]
+    defaults = [MARKER_DEFAULT_UNITS.get(n, np.nan) for n in names]
+    if "unit" in raw.columns:
+        units, unit_codes = raw.distinct("unit")
+        given, units = raw.text("unit"), units.to_pylist()
+    else:
+        units, unit_codes, given = [], np.full(raw.n_rows, -1), np.full(raw.n_rows, np.nan, object)
+    unit = np.where(unit_codes < 0, np.array(defaults, dtype=object)[name_of_row], given)
+    key_ids: dict[str, int] = {}
+
+    def key_id(u) -> int:  # -1: no unit
+        return -1 if not isinstance(u, str) else key_ids.setdefault(re.sub(r"\s+", "", u).lower(), len(key_ids))
+    given_key = np.array([key_id(u) for u in units] + [-1], dtype=np.int64)[unit_codes]
+    default_key = np.array([key_id(u) for u in defaults], dtype=np.int64)[name_of_row]
+    key = np.where(unit_codes < 0, default_key, given_key)
+    has = key >= 0
+    if not has.any():
+        return unit, False
+    seen = np.bincount(name_of_row[has] * max(len(key_ids), 1) + key[has],
+                       minlength=len(names) * max(len(key_ids), 1)).reshape(len(names), -1) > 0
+    return unit, bool((seen.sum(axis=1) > 1).any())
 
 
 def normalise_treatments(raw: RawTable) -> tuple[pd.DataFrame, dict]:

@@ -1,28 +1,25 @@
 """Checks of the data contract (sections 1 and 5) on a cohort table read as text.
 
-`read_table_text` reads a CSV (pyarrow, every column a string) or Parquet file (cast to strings) into
-a `RawTable`, refusing file-level problems (encoding, delimiter, ragged rows, empty file). The checks
-and checked parsers below work on each column's distinct values and map the verdict back to rows with
+`cartcyto.cohort.table.read_table_text` reads a CSV or Parquet file into a `RawTable`; the checks and
+checked parsers below work on each column's distinct values and map the verdict back to rows with
 numpy, so a labs table of millions of rows validates in seconds. A violation raises `CohortError`
 naming the file, the column, the first five offending rows as (line number, patient_id) and how to
 fix it. Nothing here writes anything: inputs are only read.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from cartcyto.cohort.errors import CohortError
+
+if TYPE_CHECKING:
+    from cartcyto.cohort.table import RawTable
 
 # Cells meaning "no value" (after stripping blanks); everything else is a value.
 MISSING_TOKENS = ("", "NA", "na", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "Null")
@@ -61,73 +58,6 @@ IDENTIFIER_PARTS = {"mrn", "ssn", "dob", "surname", "forename", "email", "phone"
 PERSON_PARTS = {"patient", "pt", "first", "last", "given", "family", "middle", "full", "maiden", "donor",
                 "mother", "father", "contact", "physician", "doctor"}
 IDENTIFIER_FIX = "remove it; only study codes (patient_id) and days relative to infusion may enter the pipeline"
-
-
-@dataclass
-class RawTable:
-    """One cohort table as stripped text: ``columns`` maps lower-case names to string arrays
-    (null = missing cell); ``lines[i]`` is the file line of row ``i`` (header = line 1).
-
-    Checks work on the distinct values of a column (``distinct``) and map their verdict back to the
-    rows with one numpy take, so a column of millions of rows is hashed once and scanned never again.
-    """
-
-    file: str
-    columns: dict[str, pa.ChunkedArray]
-    lines: np.ndarray
-    _distinct: dict = field(default_factory=dict, repr=False)
-    _numbers: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.lines)
-
-    def distinct(self, name: str) -> tuple[pa.Array, np.ndarray]:
-        """(distinct non-missing values, index of each row's value in them; -1 = missing cell)."""
-        if name not in self._distinct:
-            values = pc.drop_null(pc.unique(self.columns[name]))
-            codes = pc.index_in(self.columns[name], value_set=values)
-            self._distinct[name] = (values, pc.fill_null(codes, -1).to_numpy(zero_copy_only=False))
-        return self._distinct[name]
-
-    def rows_where(self, name: str, value_mask) -> np.ndarray:
-        """Row mask from a mask over ``distinct(name)`` values (missing cells: False)."""
-        return np.append(np.asarray(value_mask, dtype=bool), False)[self.distinct(name)[1]]
-
-    def missing(self, name: str) -> np.ndarray:
-        return self.columns[name].is_null().to_numpy(zero_copy_only=False)
-
-    def text(self, name: str, transform=None) -> np.ndarray:
-        """Object array of the column (NaN = missing), ``transform`` applied to the distinct values."""
-        values, codes = self.distinct(name)
-        values = transform(values) if transform is not None else values.to_pylist()
-        return np.array(list(values) + [np.nan], dtype=object)[codes]
-
-    def numbers(self, name: str) -> np.ndarray | None:
-        """float64 of the column if every cell parses as a finite number or is missing, else None."""
-        if name not in self._numbers:
-            try:
-                values = pc.cast(self.columns[name], pa.float64()).to_numpy()  # null -> NaN
-                ok = not (np.isinf(values).any() or np.isnan(values).sum() > self.columns[name].null_count)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                values, ok = None, False
-            self._numbers[name] = values if ok else None
-        return self._numbers[name]
-
-    def error(self, column: str | None, mask, problem: str, fix: str) -> CohortError:
-        """A CohortError pointing at the rows where ``mask`` is true (first five shown)."""
-        where = np.flatnonzero(mask)
-        first = where[:5]
-        pids = self.columns.get("patient_id")
-        pid_list = pids.take(pa.array(first)).to_pylist() if pids is not None else [None] * len(first)
-        rows = [(int(self.lines[i]), pid) for i, pid in zip(first, pid_list)]
-        return CohortError(self.file, column, problem, fix, rows=rows, n_bad=len(where))
-
-    def examples(self, column: str, mask, k: int = 3) -> str:
-        """The first ``k`` distinct offending values, quoted, for a problem sentence."""
-        first = np.flatnonzero(mask)[:1000]
-        values = pd.unique(np.asarray(self.columns[column].take(pa.array(first)).to_pylist(), dtype=object))
-        return ", ".join(repr(v) for v in values[:k])
 
 
 def as_numpy_mask(mask) -> np.ndarray:
@@ -185,8 +115,9 @@ def check_no_dates(raw: RawTable) -> None:
         values, _ = raw.distinct(name)
         hits = as_numpy_mask(pc.match_substring_regex(values, DATE_PATTERN))
         if hits.any():
-            raise raw.error(name, raw.rows_where(name, hits), "the column holds calendar dates (e.g. "
-                            f"{values.filter(pa.array(hits))[0].as_py()!r})",
+            rows = raw.rows_where(name, hits)  # e.g. the first offending row's value
+            raise raw.error(name, rows, "the column holds calendar dates (e.g. "
+                            f"{values[int(raw.distinct(name)[1][np.argmax(rows)])].as_py()!r})",
                             "remove the dates; give days relative to the CAR-T infusion (day 0) as integers")
 
 
@@ -279,143 +210,3 @@ def parse_codes(raw: RawTable, column: str, allowed: dict[str, str], *, required
         raise raw.error(column, bad, f"{column} must be one of {', '.join(dict.fromkeys(allowed.values()))} "
                         f"({raw.examples(column, bad)})", fix)
     return raw.text(column, lambda v: [allowed[x] for x in pc.utf8_lower(v).to_pylist()])
-
-
-# ---------------------------------------------------------------- reading a table as text
-
-UTF8_FIX = "save the file as UTF-8 (e.g. Excel: 'CSV UTF-8'; or iconv -f latin1 -t utf-8)"
-_LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
-
-
-def read_table_text(path: str, allow_empty: bool = False) -> RawTable:
-    """Read a ``.csv`` or ``.parquet`` table as stripped text; file-level problems raise CohortError.
-
-    Column names are stripped and lower-cased; cells are stripped and MISSING_TOKENS become null;
-    rows with no value at all are dropped. A header-only file is refused unless ``allow_empty``.
-    """
-    names, columns, lines = (_read_parquet if path.endswith(".parquet") else _read_csv)(path)
-    kept = {}
-    for i, (name, column) in enumerate(zip(names, columns)):
-        trimmed = pc.utf8_trim_whitespace(column)
-        if path.endswith(".parquet") or pc.sum(pc.binary_length(trimmed)) != pc.sum(pc.binary_length(column)):
-            # the CSV reader already nulled the exact tokens; blanks around them hid some
-            missing = pc.is_in(trimmed, value_set=pa.array(MISSING_TOKENS))
-            trimmed = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-        column = trimmed
-        if not name:
-            if column.null_count < len(column):
-                raise CohortError(path, f"#{i + 1}", "a column with values has no name in the header",
-                                  "give the column a name in the header, or delete it")
-            continue
-        kept[name] = column
-    filled = np.zeros(len(lines), dtype=bool)
-    for column in kept.values():
-        filled |= column.is_valid().to_numpy(zero_copy_only=False)
-    if not filled.all():
-        kept = {n: c.filter(pa.array(filled)) for n, c in kept.items()}
-        lines = lines[filled]
-    if len(lines) == 0 and not allow_empty:
-        raise CohortError(path, None, "the table has a header but no data rows",
-                          "fill the table, or check that the right file was exported")
-    return RawTable(path, kept, lines)
-
-
-def _read_parquet(path: str):
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises several types for a broken file
-        raise CohortError(path, None, f"the file cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:120]})",
-                          "write it again (pandas.DataFrame.to_parquet), or give the table as CSV") from None
-    table = table.drop_columns([n for n in table.column_names if re.fullmatch(r"__index_level_\d+__", n)])
-    names = [str(n).strip().lower() for n in table.column_names]
-    if table.num_rows == 0 and not names:
-        raise CohortError(path, None, "the file holds no table", "write the table again with its columns")
-    check_header(path, names)
-    columns = []
-    for name, column in zip(names, table.columns):
-        kind = column.type
-        if pa.types.is_dictionary(kind):
-            column, kind = column.cast(kind.value_type), kind.value_type
-        if pa.types.is_temporal(kind) and not pa.types.is_duration(kind):
-            raise CohortError(path, name, "the column holds calendar dates or times",
-                              "remove the dates; give days relative to the CAR-T infusion (day 0) as integers")
-        if pa.types.is_nested(kind):
-            raise CohortError(path, name, f"the column holds {kind}, not single values",
-                              "give one number or text per cell")
-        try:
-            columns.append(column.cast(pa.string()))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise CohortError(path, name, f"the column's type {kind} cannot be read as text (or is not UTF-8)",
-                              "store numbers, booleans or UTF-8 text in the column") from None
-    return names, columns, np.arange(table.num_rows) + 2
-
-
-def _read_csv(path: str):
-    data = Path(path).read_bytes()
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    first = _LEADING_BLANKS.match(data, start).end()
-    if first == len(data):
-        raise CohortError(path, None, "the file is empty (not even a header)",
-                          "export the table again with its header row and data")
-    head = data.rfind(b"\n", start, first) + 1 or start
-    head_line = data.count(b"\n", 0, head) + 1
-    head_end = data.find(b"\n", head)
-    head_end = len(data) if head_end < 0 else head_end
-    try:
-        header = data[head:head_end].decode("utf-8").rstrip("\r")
-    except UnicodeDecodeError:
-        raise CohortError(path, None, f"the file is not UTF-8 (undecodable bytes on line {head_line})",
-                          UTF8_FIX) from None
-    names = [n.strip().lower() for n in next(csv.reader([header]))]
-    check_header(path, names)
-    ragged = []
-
-    def on_invalid_row(row):  # whitespace-only lines are skipped like empty ones
-        if row.text.strip():
-            ragged.append(row.text)
-        return "skip"
-
-    keys = [f"c{i}" for i in range(len(names))]
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(data)[head:], read_options=pacsv.ReadOptions(skip_rows=1, column_names=keys),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(keys, pa.string()),
-                                                 null_values=list(MISSING_TOKENS), strings_can_be_null=True))
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc):
-            raise CohortError(path, None, f"the file cannot be parsed as CSV ({str(exc)[:120]})",
-                              "export the table again as CSV (UTF-8, comma-separated, one row per line)") from None
-        try:
-            data.decode("utf-8-sig")
-            rows = []
-        except UnicodeDecodeError as bad:
-            line_start = data.rfind(b"\n", 0, bad.start) + 1
-            rows = [(data.count(b"\n", 0, bad.start) + 1, _first_field(data[line_start:bad.start].decode()))]
-        raise CohortError(path, None, "the file is not UTF-8", UTF8_FIX, rows=rows, n_bad=len(rows)) from None
-    if ragged:
-        rows, at = [], head
-        for text in ragged[:5]:  # find each row's line, in file order
-            at = data.find(text.encode(), at)
-            rows.append((data.count(b"\n", 0, at) + 1 if at >= 0 else None, _first_field(text)))
-        raise CohortError(path, None, f"rows have a different number of fields than the header ({len(names)})",
-                          f"give every row exactly {len(names)} comma-separated fields (quote cells that "
-                          "contain commas)", rows=rows, n_bad=len(ragged))
-    return names, table.columns, _data_lines(data, head, head_line, table.num_rows)
-
-
-def _first_field(text: str) -> str | None:
-    fields = next(csv.reader([text]), [])
-    return fields[0].strip() if fields else None
-
-
-def _data_lines(data: bytes, head: int, head_line: int, n_rows: int) -> np.ndarray:
-    """File line of each data row: consecutive after the header unless blank lines were skipped."""
-    end = len(data.rstrip())
-    if data.count(b"\n", head, end) == n_rows:  # no blank line before the last row
-        return np.arange(n_rows) + head_line + 1
-    filled = [i for i, line in enumerate(data[head:end].split(b"\n")) if line.strip()]
-    lines = np.asarray(filled[1:], dtype=np.int64) + head_line
-    if len(lines) != n_rows:  # cells spanning lines: count rows instead
-        lines = np.arange(n_rows) + head_line + 1
-    return lines

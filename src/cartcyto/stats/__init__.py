@@ -38,7 +38,17 @@ def check_convention(convention: object) -> str:
     return convention  # type: ignore[return-value]
 
 
-# Submodules are imported after check_convention is defined: they import it from here.
-from cartcyto.stats import describe, regression, survival, tests  # noqa: E402
+SUBMODULES = ("describe", "regression", "survival", "tests")
+
+
+def __getattr__(name: str):
+    """Submodules are imported when first used (`from cartcyto.stats import tests` imports only
+    that one): statsmodels, which survival and regression fit with, takes over a second to import."""
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["CONVENTIONS", "check_convention", "describe", "regression", "survival", "tests"]

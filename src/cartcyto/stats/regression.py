@@ -18,7 +18,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from cartcyto.stats.survival import _event_array, _float_column
@@ -28,6 +27,13 @@ LOGISTIC_COLUMNS = ["term", "statistic", "estimate", "ci_low", "ci_high", "p_val
 LOGISTIC = "Logistic regression (maximum likelihood), Wald 95% CI, Wald p"
 INTERCEPT = "(Intercept)"
 Z975 = stats.norm.ppf(0.975)
+
+
+def Logit(*args, **kwargs):  # noqa: N802 - stands for the class
+    """statsmodels' ``Logit`` model (``statsmodels.api.Logit``), imported when first fitted."""
+    from statsmodels.discrete.discrete_model import Logit as model
+
+    return model(*args, **kwargs)
 
 
 def _nan_rows(terms: Sequence[str], n: int, events: int, reason: str) -> pd.DataFrame:
@@ -81,7 +87,7 @@ def logistic(df: pd.DataFrame, outcome: str, covariates: Sequence[str] | str, *,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                res = sm.Logit(y, design).fit(method="newton", maxiter=100, tol=1e-10, disp=0)
+                res = Logit(y, design).fit(method="newton", maxiter=100, tol=1e-10, disp=0)
             except np.linalg.LinAlgError:
                 res = None
         separation = any("separation" in str(w.message).lower() for w in caught)

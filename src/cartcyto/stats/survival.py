@@ -17,7 +17,6 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.duration.hazard_regression import PHReg
 
 from cartcyto.stats import check_convention
 from cartcyto.stats.tests import _float_array
@@ -30,6 +29,13 @@ Z975 = stats.norm.ppf(0.975)  # 1.959963984540054
 
 CI_KM = "Cumulative incidence, 1 - Kaplan-Meier"
 CI_AJ = "Cumulative incidence, Aalen-Johansen (competing risks)"
+
+
+def PHReg(*args, **kwargs):  # noqa: N802 - stands for the class
+    """statsmodels' ``PHReg`` model, imported when a model is first fitted (over a second to import)."""
+    from statsmodels.duration.hazard_regression import PHReg as model
+
+    return model(*args, **kwargs)
 
 
 def ties_for(convention: str) -> str:
