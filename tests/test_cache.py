@@ -18,7 +18,7 @@ from cartcyto.cohort import cache
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.read import read_cohort
 from cartcyto.derive.patients import derive_episodes, derive_patients
-from cartcyto.design import resolve_study
+from design_fixtures import resolve_study
 
 # assert_frame_equal only warns when one side has None and the other NaN: make that a failure
 pytestmark = pytest.mark.filterwarnings("error::FutureWarning")
