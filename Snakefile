@@ -24,6 +24,7 @@ include: "workflow/rules/supportive.smk"
 include: "workflow/rules/mullanfiroze.smk"
 include: "workflow/rules/scorecard.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/simulation.smk"
 
 
 rule all:
@@ -31,3 +32,13 @@ rule all:
         all_targets(),
         scorecard_targets(),
     default_target: True
+
+
+# A simulation config (`simulation:` section, e.g. config/simulation_wang2021.yaml) replaces the
+# demo as the default target; without one this rule does not exist.
+if SIMULATION:
+
+    rule simulation:
+        input:
+            simulation_targets(),
+        default_target: True

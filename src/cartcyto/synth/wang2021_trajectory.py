@@ -27,13 +27,12 @@ import math
 import numpy as np
 
 from cartcyto.synth.common import weighted_choice
-from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, N_ANALYSIS, TEST, THRESHOLD
+from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, TEST, THRESHOLD
 
 STEP = {"sn": 0.01, "sa": 1.0, "st": 1.0}          # lab precision (ANC 2 decimals; Hb, PLT integers)
 RECOVERED = {"sn": (1.2, 4.5), "sa": (78, 118), "st": (60, 220)}   # recovered-level ranges
 BUMP = {"sa": (8, 11), "st": (15, 45)}              # rise per PRBC unit (g/L) / platelet dose (10^9/L)
 TRANSFUSION_FREE = 8
-N_SUPPORT = {"gcsf_extra": 7, "prbc": 38, "platelets": 35}
 UNIT = {"anc": "10^9/L", "hb": "g/L", "plt": "10^9/L"}
 NOISE = {"sn": 0.15, "sa": 0.03, "st": 0.12}        # day-to-day variation (sd of log value)
 SAFE = {"sn": 1.1, "sa": 1.04, "st": 1.1}           # non-severe values stay >= SAFE x threshold
@@ -357,15 +356,17 @@ def marker_rows(t: dict, i: int, rng) -> list[tuple]:
 
 def choose_support(t: dict, plan: dict, rng) -> dict:
     """Which patients get PRBC / platelets after the infusion (exactly 38 / 35 of the analysis
-    set) and which 7 without severe neutropenia in T3 get a few days of G-CSF."""
-    na = N_ANALYSIS
+    set) and which 7 without severe neutropenia in T3 get a few days of G-CSF (counts scaled to
+    other analysis-set sizes: ``t["counts"]["support"]``)."""
+    na = int(t["analysis"].sum())
+    n_support = t["counts"]["support"]
     support = {}
     n = t["crs_grade"].size
     for lin, product in (("sa", "prbc"), ("st", "platelets")):
         o, r, last = plan["onset"][lin], plan["recovery"][lin], plan["last_lab"]
         length = np.where(np.isnan(r), last - 1, r - TRANSFUSION_FREE) - o
         eligible = ~np.isnan(o) & (length >= 0)
-        k = N_SUPPORT[product]
+        k = n_support[product]
         w = np.exp(0.08 * np.nan_to_num(length))
         n_el = int(eligible[:na].sum())
         chosen = np.zeros(n, dtype=bool)
@@ -379,7 +380,7 @@ def choose_support(t: dict, plan: dict, rng) -> dict:
         for j in np.flatnonzero(chosen):
             support[(product, int(j))] = True
     no_sn = np.isnan(plan["onset"]["sn"][:na])
-    extra = weighted_choice(np.exp(0.8 * t["z_grade"][:na]), N_SUPPORT["gcsf_extra"], rng, eligible=no_sn)
+    extra = weighted_choice(np.exp(0.8 * t["z_grade"][:na]), n_support["gcsf_extra"], rng, eligible=no_sn)
     for j in np.flatnonzero(extra):
         support[("sn", int(j))] = True
     return support
