@@ -328,7 +328,9 @@ def marker_rows(t: dict, i: int, rng) -> list[tuple]:
     tp = int(t["crs_peak"][i]) if not np.isnan(t["crs_peak"][i]) else int(rng.integers(4, 11))
     tp = min(tp, 28)
     days.add(tp)
-    days = np.array(sorted(days), dtype=float)
+    days = sorted(days)
+    k = days.index(tp)
+    before, after = days[:k], days[k + 1:]
     rows = []
     for m in list(MARKERS) + ["ferritin"]:
         dec = MARKERS[m][3] if m in MARKERS else 1
@@ -340,17 +342,15 @@ def marker_rows(t: dict, i: int, rng) -> list[tuple]:
         else:
             lg0 = lgp - rng.uniform(0.4, 1.4)
         w_rise, w_fall = rng.uniform(1.5, 4.0), rng.uniform(3.0, 8.0)
-        for d in days:
-            if d == tp:
-                v = peak
-            else:
-                w = w_rise if d < tp else w_fall
-                lv = lg0 + (lgp - lg0) * math.exp(-abs(d - tp) / w)
-                lv = (lv if d >= tp else max(lg0, lv)) + rng.normal(0.0, 0.05)
-                v = round(10.0 ** lv, dec)
-                v = min(v, round(peak - step, dec))
-                v = max(v, step)
-            rows.append((int(d), m, v, MARKER_UNITS[m]))
+        # one normal per day other than the peak day, in day order (the same draws as one call per day)
+        noise = rng.normal(0.0, 0.05, len(days) - 1).tolist()
+        top, unit, span = round(peak - step, dec), MARKER_UNITS[m], lgp - lg0
+        lv = ([max(lg0, lg0 + span * math.exp(-(tp - d) / w_rise)) for d in before]
+              + [lg0 + span * math.exp(-(d - tp) / w_fall) for d in after])
+        vals = [max(min(round(10.0 ** (x + e), dec), top), step) for x, e in zip(lv, noise)]
+        rows += [(d, m, v, unit) for d, v in zip(before, vals[:k])]
+        rows.append((tp, m, peak, unit))
+        rows += [(d, m, v, unit) for d, v in zip(after, vals[k:])]
     return rows
 
 
