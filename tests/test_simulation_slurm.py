@@ -28,7 +28,7 @@ PROFILE = str(REPO / "workflow" / "profiles" / "slurm")
 # the cluster of .ci/slurm-up has no accounting database: job states come from squeue
 CLUSTER_ARGS = ("--profile", PROFILE, "--slurm-status-command", "squeue",
                 "--slurm-init-seconds-before-status-checks", "5")
-HOW = ("no Slurm cluster answers (squeue failed). Bring the single-node cluster up with "
+HOW = ("no Slurm cluster answers (no slurm.conf, or squeue failed). Bring the single-node cluster up with "
        "`make slurm-up` (as root: installs slurm-wlm and munge with apt, writes everything else "
        "under .slurm/), run the tests, then `make slurm-down`.")
 
@@ -48,11 +48,15 @@ def _cluster_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def cluster() -> dict[str, str]:
     env = _cluster_env()
-    ok = shutil.which("squeue") is not None
+    conf = Path(env.get("SLURM_CONF", "/etc/slurm/slurm.conf"))
+    ok = shutil.which("squeue") is not None and conf.is_file()
     if ok:
-        proc = subprocess.run(["squeue", "-h"], capture_output=True, text=True, timeout=30,
-                              env=dict(os.environ, **env))
-        ok = proc.returncode == 0
+        try:
+            proc = subprocess.run(["squeue", "-h"], capture_output=True, text=True, timeout=20,
+                                  env=dict(os.environ, **env))
+            ok = proc.returncode == 0
+        except subprocess.TimeoutExpired:
+            ok = False
     if not ok:
         if os.environ.get("CARTCYTO_REQUIRE_SLURM") == "1":
             pytest.fail("CARTCYTO_REQUIRE_SLURM=1 but " + HOW)
