@@ -5,39 +5,18 @@
 # Jobs: one per scenario (cohort size x effect) and block of `replicates_per_job` replicates;
 # each generates, derives and fits its replicates (scripts/simulate.py); the gather writes the
 # statistics rows, tables and figures (scripts/simulate_gather.py).
-import math
 
-from cartcyto.simulation.design import NAME_PATTERN, chunk_name, chunks, parse_chunk
-from cartcyto.simulation.design import scenarios as simulation_scenarios
 
-# Runtime allowance of a job: 2 s per replicate at 76 patients (about 10 x the measured cost,
-# benchmarks/simulation.py), linear in the cohort size, plus 5 minutes of start-up.
-SIM_SECONDS_PER_REPLICATE_AT_76 = 2.0
+include: "simulation_common.smk"
 
-SIMULATION = config.get("simulation")
 
 if SIMULATION:
-    SIM_DIR = f"results/simulation/{SIMULATION['name']}"
-    SIM_SCENARIOS = {s.name: s for s in simulation_scenarios(SIMULATION)}
-    SIM_CHUNKS = [chunk_name(a, b) for a, b in chunks(SIMULATION["replicates"], SIMULATION["replicates_per_job"])]
-    SIM_STUDY = resolve_study(
-        SIMULATION["name"],
-        {"cohort": "(generated in memory)", "design": SIMULATION["design"],
-         "conventions": SIMULATION["conventions"]},
-        CONVENTIONS,
-        designs_dir=Path(workflow.basedir) / "workflow" / "designs",
-    )
-
-    def simulation_runtime(wildcards):
-        start, stop = parse_chunk(wildcards.chunk)
-        n = SIM_SCENARIOS[wildcards.scenario].n
-        return 5 + math.ceil((stop - start) * SIM_SECONDS_PER_REPLICATE_AT_76 * n / 76 / 60)
 
     rule simulation_replicates:
         output:
-            SIM_DIR + "/replicates/{scenario}/{chunk}.csv",
+            sim_path("replicates/{scenario}/{chunk}.csv"),
         log:
-            SIM_DIR + "/logs/replicates/{scenario}/{chunk}.log",
+            sim_path("logs/replicates/{scenario}/{chunk}.log"),
         wildcard_constraints:
             scenario=NAME_PATTERN,
             chunk=r"r[0-9]{5}-[0-9]{5}",
@@ -57,36 +36,36 @@ if SIMULATION:
 
     rule simulation_gather:
         input:
-            expand(SIM_DIR + "/replicates/{scenario}/{chunk}.csv", scenario=SIM_SCENARIOS, chunk=SIM_CHUNKS),
+            expand(sim_path("replicates/{scenario}/{chunk}.csv"), scenario=SIM_SCENARIOS, chunk=SIM_CHUNKS),
         output:
-            replicates=SIM_DIR + "/replicates.csv",
-            stats=SIM_DIR + "/statistics.csv",
+            replicates=sim_path("replicates.csv"),
+            stats=sim_path("statistics.csv"),
             table=report(
-                SIM_DIR + "/tables/simulation_power.csv",
+                sim_path("tables/simulation_power.csv"),
                 caption="../report/simulation_table.rst",
                 category="5. Simulation",
             ),
-            table_md=SIM_DIR + "/tables/simulation_power.md",
+            table_md=sim_path("tables/simulation_power.md"),
             sizes=report(
-                SIM_DIR + "/tables/simulation_sample_size.csv",
+                sim_path("tables/simulation_sample_size.csv"),
                 caption="../report/simulation_sample_size.rst",
                 category="5. Simulation",
             ),
-            sizes_md=SIM_DIR + "/tables/simulation_sample_size.md",
+            sizes_md=sim_path("tables/simulation_sample_size.md"),
             power=report(
-                SIM_DIR + "/figures/simulation_power.png",
+                sim_path("figures/simulation_power.png"),
                 caption="../report/simulation_power.rst",
                 category="5. Simulation",
             ),
-            power_pdf=SIM_DIR + "/figures/simulation_power.pdf",
+            power_pdf=sim_path("figures/simulation_power.pdf"),
             coverage=report(
-                SIM_DIR + "/figures/simulation_coverage.png",
+                sim_path("figures/simulation_coverage.png"),
                 caption="../report/simulation_coverage.rst",
                 category="5. Simulation",
             ),
-            coverage_pdf=SIM_DIR + "/figures/simulation_coverage.pdf",
+            coverage_pdf=sim_path("figures/simulation_coverage.pdf"),
         log:
-            SIM_DIR + "/logs/gather.log",
+            sim_path("logs/gather.log"),
         params:
             simulation=SIMULATION,
             study=SIM_STUDY,
@@ -99,7 +78,3 @@ if SIMULATION:
         script:
             "../scripts/simulate_gather.py"
 
-
-def simulation_targets():
-    """The gather's outputs (the Snakefile's `rule simulation`), or [] without a simulation."""
-    return list(rules.simulation_gather.output) if SIMULATION else []
