@@ -78,7 +78,7 @@ def power_curves(stats: pd.DataFrame, reps: pd.DataFrame, *, model_labels: Mappi
     return _panels(data, model_labels, term_labels, effect_names,
                    f"Power (Wald p < {alpha:g}, true direction)", target, (0, 1.02),
                    "Simulated power against cohort size (band: 95% Monte Carlo CI; dashed: target power)",
-                   "upper left")
+                   "lower right")
 
 
 def coverage_curves(stats: pd.DataFrame, reps: pd.DataFrame, *, model_labels: Mapping[str, str],
