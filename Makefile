@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: run test venv lint report data bench bench-demo bench-100k bench-derive bench-profile clean
+.PHONY: run test venv lint report data bench bench-demo bench-100k bench-derive bench-profile bench-simulation simulation slurm-up slurm-down clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH; install Python 3.11"; exit 1; }
@@ -54,6 +54,21 @@ bench-derive: $(STAMP)
 ## bench-profile: wall, CPU, start-up and memory of every job of the demo DAG
 bench-profile: $(STAMP)
 	$(BIN)/python benchmarks/job_profile.py
+
+## bench-simulation: seconds per simulation replicate (generate, derive, fit) by cohort size
+bench-simulation: $(STAMP)
+	$(BIN)/python benchmarks/simulation.py --sizes 40 76 150 300 --replicates 20
+
+## simulation: the Wang 2021 power study (config/simulation_wang2021.yaml) on this machine
+simulation: $(STAMP)
+	$(BIN)/snakemake --configfile config/simulation_wang2021.yaml --cores $(CORES)
+
+## slurm-up / slurm-down: a single-node Slurm cluster on this machine for the tests (root; apt)
+slurm-up:
+	.ci/slurm-up
+
+slurm-down:
+	.ci/slurm-down
 
 clean:
 	rm -rf results/*/ results/report.html .snakemake .cartcyto-cache

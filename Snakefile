@@ -28,6 +28,7 @@ include: "workflow/rules/model_checks.smk"
 include: "workflow/rules/competing_risks.smk"
 include: "workflow/rules/analyses.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/simulation.smk"
 
 
 rule all:
@@ -35,3 +36,13 @@ rule all:
         all_targets(),
         scorecard_targets(),
     default_target: True
+
+
+# A simulation config (`simulation:` section, e.g. config/simulation_wang2021.yaml) replaces the
+# demo as the default target; without one this rule does not exist.
+if SIMULATION:
+
+    rule simulation:
+        input:
+            simulation_targets(),
+        default_target: True

@@ -82,9 +82,11 @@ from cartcyto.synth.hematotox_baseline import stream as hematotox_stream
 from cartcyto.synth.wang2021_recovery import simulate_recovery
 from cartcyto.synth.wang2021_trajectory import (Patient, choose_support, crs_rows, marker_rows,
                                                 toci_rows)
-from cartcyto.synth.wang2021_truth import LINEAGES, N_ANALYSIS, N_TOTAL, TABLE1_CONTINUOUS, draw_truth
+from cartcyto.synth.wang2021_truth import (LINEAGES, PUBLISHED, TABLE1_CONTINUOUS, Wang2021Model,
+                                           draw_truth)
 
-__all__ = ["DEFAULT_SEED", "build_wang2021", "cost_noise_sigma", "expected_spearman", "write_wang2021"]
+__all__ = ["DEFAULT_SEED", "Wang2021Model", "build_wang2021", "cost_noise_sigma", "expected_spearman",
+           "write_wang2021"]
 
 DEFAULT_SEED = 20210630          # the paper's publication date
 LD_START, LD_END = -4, -2
@@ -100,8 +102,11 @@ TEST_ORDER = {"anc": 0, "hb": 1, "plt": 2}
 TREATMENT_ORDER = {"gcsf": 0, "prbc": 1, "platelets": 2, "tocilizumab": 3, "corticosteroid": 4}
 # Supplementary Table 8 (PHT vs no PHT, 19 vs 57): integer splits whose Pearson chi-square p is
 # the closest to the published ones (hemorrhage p=0.013 -> 7 vs 7 gives 0.017; infection p=0.31 ->
-# 2 vs 11 gives 0.38; non-relapse mortality p=0.79 -> 1 vs 4 gives 0.789)
-OUTCOME_SPLIT = {"hemorrhage": (7, 7), "infection": (2, 11), "nrm": (1, 4)}
+# 2 vs 11 gives 0.38; non-relapse mortality p=0.79 -> 1 vs 4 gives 0.789); they are
+# ``wang2021_truth.OUTCOME_COUNTS``, scaled with the cohort size (``t["counts"]["outcome"]``)
+OUTCOME_COLUMNS = ("hemorrhage", "infection", "nrm", "los_days", "cost_total", "cost_drug", "cost_lab",
+                   "cost_gcsf", "cost_oxygen", "cost_prbc", "cost_platelets", "last_followup_day",
+                   "death_day", "relapse_day")
 # Figure 6F-I: Spearman r of a lineage's severe-cytopenia duration with a cost
 COST_RHO = {"cost_gcsf": ("sn", 0.691), "cost_prbc": ("sa", 0.896), "cost_oxygen": ("sa", 0.688),
             "cost_platelets": ("st", 0.805)}
@@ -167,8 +172,9 @@ def cost_noise_sigma(dur: np.ndarray, signal: np.ndarray, target: float,
 
 
 def _outcomes(t: dict, plan: dict, info: list[dict], rng: np.random.Generator) -> dict:
-    n, na = N_TOTAL, N_ANALYSIS
     analysis = t["analysis"]
+    n, na = analysis.size, int(analysis.sum())
+    split_counts = t["counts"]["outcome"]
     pat = t["pattern"]
     pht = plan["pht"]
     last = plan["last_lab"].astype(float)
@@ -177,7 +183,7 @@ def _outcomes(t: dict, plan: dict, info: list[dict], rng: np.random.Generator) -
     zg = t["z_grade"]
     out: dict = {}
     def split(name, weight):
-        k_pht, k_other = OUTCOME_SPLIT[name]
+        k_pht, k_other = split_counts[name]
         x = np.zeros(n, bool)
         x[:na] = (weighted_choice(weight[:na], k_pht, rng, eligible=pht[:na])
                   | weighted_choice(weight[:na], k_other, rng, eligible=~pht[:na]))
@@ -191,13 +197,13 @@ def _outcomes(t: dict, plan: dict, info: list[dict], rng: np.random.Generator) -
 
     relapse = np.full(n, np.nan)
     rel = np.zeros(n, bool)
-    rel[:na] = weighted_choice(np.exp(0.02 * t["bm_blasts_pct"][:na]), 24, rng)
+    rel[:na] = weighted_choice(np.exp(0.02 * t["bm_blasts_pct"][:na]), t["counts"]["relapses"], rng)
     relapse[rel] = np.maximum(last[rel] + 7, np.round(45 + rng.gamma(2.0, 80.0, n)[rel]))
     death = np.full(n, np.nan)
     # non-relapse mortality: PHT patients die at their last lab day (day >= 45), others later
     nrm = np.zeros(n, bool)
-    nrm_pht = weighted_choice(np.ones(na), OUTCOME_SPLIT["nrm"][0], rng, eligible=pht[:na] & ~rel[:na])
-    nrm_oth = weighted_choice(np.ones(na), OUTCOME_SPLIT["nrm"][1], rng, eligible=~pht[:na] & ~rel[:na])
+    nrm_pht = weighted_choice(np.ones(na), split_counts["nrm"][0], rng, eligible=pht[:na] & ~rel[:na])
+    nrm_oth = weighted_choice(np.ones(na), split_counts["nrm"][1], rng, eligible=~pht[:na] & ~rel[:na])
     nrm[:na] = nrm_pht | nrm_oth
     death[:na] = np.where(nrm_pht, last[:na], death[:na])
     death[:na] = np.where(nrm_oth, last[:na] + np.round(rng.uniform(30, 300, na)), death[:na])
@@ -269,17 +275,22 @@ def _discharge(t: dict, plan: dict, rng: np.random.Generator) -> None:
     plan["discharge"] = np.minimum(discharge, plan["last_lab"])
 
 
-def build_wang2021(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """The cohort tables (and ``_plan``/``_truth`` for inspection) for ``seed``."""
+def build_wang2021(seed: int | np.random.SeedSequence = DEFAULT_SEED,
+                   model: Wang2021Model = PUBLISHED) -> dict[str, pd.DataFrame]:
+    """The cohort tables (and ``_plan``/``_truth`` for inspection) for ``seed`` (an integer or a
+    ``numpy.random.SeedSequence``). ``model`` sets the analysis-set size, the excluded patients,
+    the effect multiplier and the optional outcome / unit-variant steps (default: the published
+    cohort, whose bytes this reproduces)."""
     rng = np.random.default_rng(seed)
-    t = draw_truth(rng)
-    plan = simulate_recovery(t, rng)
+    t = draw_truth(rng, model)
+    plan = simulate_recovery(t, rng, effect=model.effect)
     support = choose_support(t, plan, rng)
     _discharge(t, plan, rng)
-    ids = np.array([f"W{k + 1:03d}" for k in rng.permutation(N_TOTAL)], dtype=object)
+    n_total = t["analysis"].size
+    ids = np.array([f"W{k + 1:03d}" for k in rng.permutation(n_total)], dtype=object)
 
     labs, treat, crs, markers, info = [], [], [], [], []
-    for i in range(N_TOTAL):
+    for i in range(n_total):
         p = Patient(i, t, plan, rng, support).build()
         labs += [(ids[i], d, test, v) for d, test, v in p.labs]
         tr = toci_rows(t, i, rng)
@@ -288,7 +299,7 @@ def build_wang2021(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         crs += [(ids[i],) + r for r in crs_rows(t, i, rng)]
         markers += [(ids[i],) + r for r in marker_rows(t, i, rng)]
         info.append(p.info)
-    outc = _outcomes(t, plan, info, rng)
+    outc = _outcomes(t, plan, info, rng) if model.outcomes else {"_cost_sigma": {}}
     cost_sigma = outc.pop("_cost_sigma")
 
     pts = pd.DataFrame({"patient_id": ids, "sex": t["sex"], "response_d28": t["response_d28"],
@@ -299,11 +310,13 @@ def build_wang2021(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         pts[col] = t[col]
     for col, x in outc.items():
         pts[col] = x
-    pts = pts[PATIENT_COLUMNS].sort_values("patient_id", kind="stable").reset_index(drop=True)
+    columns = [c for c in PATIENT_COLUMNS if model.outcomes or c not in OUTCOME_COLUMNS]
+    pts = pts[columns].sort_values("patient_id", kind="stable").reset_index(drop=True)
 
     lab = pd.DataFrame(labs, columns=["patient_id", "day", "test", "value"])
     lab["unit"] = lab["test"].map({"anc": "10^9/L", "hb": "g/L", "plt": "10^9/L"})
-    lab = _unit_variants(lab, rng, ids[:N_ANALYSIS])
+    if model.unit_variants:
+        lab = _unit_variants(lab, rng, ids[:int(t["analysis"].sum())])
     lab["_o"] = lab["test"].map(TEST_ORDER)
     lab = lab.sort_values(["patient_id", "day", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
 

@@ -64,7 +64,7 @@ from statsmodels.discrete.discrete_model import Logit
 from statsmodels.duration.hazard_regression import PHReg
 
 from cartcyto.synth.common import conditional_bernoulli
-from cartcyto.synth.wang2021_truth import LINEAGES, N_ANALYSIS
+from cartcyto.synth.wang2021_truth import LINEAGES, N_PHT
 
 HR = {  # Figure 5 (published hazard ratios of recovery)
     "sn": {"lg_max_ddimer": 0.536, "crs_peak_day": 0.89, "bm_blasts_pct": 0.987, "toci_or_steroid": 0.36},
@@ -72,7 +72,6 @@ HR = {  # Figure 5 (published hazard ratios of recovery)
     "st": {"lg_max_ferritin": 0.547},
 }
 OR_PHT = {"crs_onset_day": 1.317, "crs_recovery_day": 1.167, "crs_max_grade": 5.312}
-N_PHT = 19
 P_PHT_NO_CRS = 0.08
 WEIBULL = {"sn": (2.0, 7.0), "sa": (2.0, 10.0), "st": (1.8, 9.0)}   # shape k, median days at xbar
 # Weibull (shape, median days) of the T3 part of a baseline episode: longer than new onset (the
@@ -106,12 +105,22 @@ def covariates(t: dict) -> dict[str, np.ndarray]:
     }
 
 
-def linear_predictor(lin: str, cov: dict, analysis: np.ndarray) -> np.ndarray:
+def true_log_hr(lin: str, effect: float = 1.0) -> dict[str, float]:
+    """The generating log hazard ratios of ``lin``: ``effect`` x the published (Figure 5) ones."""
+    return {name: math.log(hr) * effect for name, hr in HR[lin].items()}
+
+
+def true_log_or(effect: float = 1.0) -> dict[str, float]:
+    """The generating log odds ratios of PHT: ``effect`` x the published ones."""
+    return {name: math.log(odds) * effect for name, odds in OR_PHT.items()}
+
+
+def linear_predictor(lin: str, cov: dict, analysis: np.ndarray, effect: float = 1.0) -> np.ndarray:
     lp = np.zeros(analysis.size)
-    for name, hr in HR[lin].items():
+    for name, beta in true_log_hr(lin, effect).items():
         x = cov[name]
         centre = np.nanmean(x[analysis])
-        lp += math.log(hr) * np.nan_to_num(x - centre, nan=0.0)
+        lp += beta * np.nan_to_num(x - centre, nan=0.0)
     return lp
 
 
@@ -158,7 +167,7 @@ def _fit_logit(y, X):
 def model_fits(t: dict, plan: dict) -> dict:
     """Refit Figure 5 and the PHT logistic model on a plan's realised durations (analysis set)."""
     cov = covariates(t)
-    na = N_ANALYSIS
+    na = int(t["analysis"].sum())
     out = {}
     for lin, hrs in HR.items():
         new = plan["new"][lin][:na]
@@ -185,7 +194,7 @@ def p_values(f: dict) -> np.ndarray:
     return 2.0 * norm.sf(np.abs(f["beta"] / f["se"]))
 
 
-def draw_durations(t: dict, rng: np.random.Generator, cov: dict) -> dict:
+def draw_durations(t: dict, rng: np.random.Generator, cov: dict, effect: float = 1.0) -> dict:
     """One draw of the Weibull-PH new-onset durations of every lineage (true log-HRs = Figure 5),
     with the shared marrow-reserve normal of the copula. Never redrawn."""
     analysis = t["analysis"]
@@ -193,13 +202,13 @@ def draw_durations(t: dict, rng: np.random.Generator, cov: dict) -> dict:
     out = {"shared": shared}
     for lin in LINEAGES:
         shape, med = WEIBULL[lin]
-        out[lin] = weibull_days(rng, shape, med, linear_predictor(lin, cov, analysis), shared)
+        out[lin] = weibull_days(rng, shape, med, linear_predictor(lin, cov, analysis, effect), shared)
     return out
 
 
-def pht_linear_predictor(cov: dict) -> np.ndarray:
-    """Published log odds ratios x covariates (NaN for patients without CRS)."""
-    return sum(math.log(odds) * cov[c] for c, odds in OR_PHT.items())
+def pht_linear_predictor(cov: dict, effect: float = 1.0) -> np.ndarray:
+    """Generating log odds ratios (``effect`` x published) x covariates (NaN without CRS)."""
+    return sum(beta * cov[c] for c, beta in true_log_or(effect).items())
 
 
 def pht_probabilities(z: np.ndarray, free: np.ndarray, fixed_p: np.ndarray, need: float) -> np.ndarray:
@@ -213,7 +222,7 @@ class Impossible(Exception):
     """More than ``N_PHT`` patients are forced into PHT by these durations."""
 
 
-def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict) -> dict | None:
+def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict, effect: float) -> dict | None:
     """Lags, baseline episodes, PHT, onsets and follow-up for given durations (None when this
     draw leaves fewer than 19 possible PHT patients; raises :class:`Impossible` when the
     durations force more than 19)."""
@@ -240,10 +249,11 @@ def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict) -> dict | 
     # PHT: logistic model, conditioned on N_PHT among the analysis set
     z = np.full(n, np.nan)
     has_crs = ~np.isnan(onset_crs)
-    z[has_crs] = pht_linear_predictor(cov)[has_crs]
+    z[has_crs] = pht_linear_predictor(cov, effect)[has_crs]
     fixed = np.full(n, P_PHT_NO_CRS)
     free = analysis & can & ~forced1
-    need = N_PHT - int((forced1 & analysis).sum())
+    n_pht = t["counts"]["pht"]
+    need = n_pht - int((forced1 & analysis).sum())
     if need < 0:
         raise Impossible
     if need > int(free.sum()):
@@ -252,7 +262,7 @@ def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict) -> dict | 
     p = np.where(forced1, 1.0, np.where(can, p, 0.0))
     pht = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(analysis)
-    pht[idx] = conditional_bernoulli(p[idx], N_PHT, rng)
+    pht[idx] = conditional_bernoulli(p[idx], n_pht, rng)
     # excluded patients: PHT only where it happens naturally
     other = ~analysis
     pht[other] = (forced1 | natural)[other]
@@ -314,19 +324,22 @@ def _place(t: dict, rng: np.random.Generator, cov: dict, d_new: dict) -> dict | 
             "d_new": d_new, "o_nat": o_nat}
 
 
-def simulate_recovery(t: dict, rng: np.random.Generator, max_placements: int = MAX_PLACEMENTS) -> dict:
+def simulate_recovery(t: dict, rng: np.random.Generator, max_placements: int = MAX_PLACEMENTS,
+                      effect: float = 1.0) -> dict:
     """One draw of the durations, then lags / PHT / onsets / follow-up; the latter are drawn
-    again only while the exact count of 19 PHT is impossible (see the module docstring).
+    again only while the exact PHT count (19, or ``t["counts"]["pht"]``) is impossible (see the
+    module docstring). ``effect`` multiplies every published log-HR and log-OR.
     Returns the plan with ``placements`` (the number of those draws)."""
     cov = covariates(t)
-    d_new = draw_durations(t, rng, cov)
+    d_new = draw_durations(t, rng, cov, effect)
+    n_pht = t["counts"]["pht"]
     for attempt in range(1, max_placements + 1):
         try:
-            plan = _place(t, rng, cov, d_new)
+            plan = _place(t, rng, cov, d_new, effect)
         except Impossible:
-            raise RuntimeError(f"these durations force more than {N_PHT} patients into PHT; "
+            raise RuntimeError(f"these durations force more than {n_pht} patients into PHT; "
                                "the published PHT count is impossible for this seed") from None
         if plan is not None:
             plan["placements"] = attempt
             return plan
-    raise RuntimeError(f"no lag draw in {max_placements} leaves {N_PHT} possible PHT patients")
+    raise RuntimeError(f"no lag draw in {max_placements} leaves {n_pht} possible PHT patients")

@@ -27,13 +27,12 @@ import math
 import numpy as np
 
 from cartcyto.synth.common import weighted_choice
-from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, N_ANALYSIS, TEST, THRESHOLD
+from cartcyto.synth.wang2021_truth import LINEAGES, MARKER_UNITS, MARKERS, TEST, THRESHOLD
 
 STEP = {"sn": 0.01, "sa": 1.0, "st": 1.0}          # lab precision (ANC 2 decimals; Hb, PLT integers)
 RECOVERED = {"sn": (1.2, 4.5), "sa": (78, 118), "st": (60, 220)}   # recovered-level ranges
 BUMP = {"sa": (8, 11), "st": (15, 45)}              # rise per PRBC unit (g/L) / platelet dose (10^9/L)
 TRANSFUSION_FREE = 8
-N_SUPPORT = {"gcsf_extra": 7, "prbc": 38, "platelets": 35}
 UNIT = {"anc": "10^9/L", "hb": "g/L", "plt": "10^9/L"}
 NOISE = {"sn": 0.15, "sa": 0.03, "st": 0.12}        # day-to-day variation (sd of log value)
 SAFE = {"sn": 1.1, "sa": 1.04, "st": 1.1}           # non-severe values stay >= SAFE x threshold
@@ -329,7 +328,9 @@ def marker_rows(t: dict, i: int, rng) -> list[tuple]:
     tp = int(t["crs_peak"][i]) if not np.isnan(t["crs_peak"][i]) else int(rng.integers(4, 11))
     tp = min(tp, 28)
     days.add(tp)
-    days = np.array(sorted(days), dtype=float)
+    days = sorted(days)
+    k = days.index(tp)
+    before, after = days[:k], days[k + 1:]
     rows = []
     for m in list(MARKERS) + ["ferritin"]:
         dec = MARKERS[m][3] if m in MARKERS else 1
@@ -341,31 +342,31 @@ def marker_rows(t: dict, i: int, rng) -> list[tuple]:
         else:
             lg0 = lgp - rng.uniform(0.4, 1.4)
         w_rise, w_fall = rng.uniform(1.5, 4.0), rng.uniform(3.0, 8.0)
-        for d in days:
-            if d == tp:
-                v = peak
-            else:
-                w = w_rise if d < tp else w_fall
-                lv = lg0 + (lgp - lg0) * math.exp(-abs(d - tp) / w)
-                lv = (lv if d >= tp else max(lg0, lv)) + rng.normal(0.0, 0.05)
-                v = round(10.0 ** lv, dec)
-                v = min(v, round(peak - step, dec))
-                v = max(v, step)
-            rows.append((int(d), m, v, MARKER_UNITS[m]))
+        # one normal per day other than the peak day, in day order (the same draws as one call per day)
+        noise = rng.normal(0.0, 0.05, len(days) - 1).tolist()
+        top, unit, span = round(peak - step, dec), MARKER_UNITS[m], lgp - lg0
+        lv = ([max(lg0, lg0 + span * math.exp(-(tp - d) / w_rise)) for d in before]
+              + [lg0 + span * math.exp(-(d - tp) / w_fall) for d in after])
+        vals = [max(min(round(10.0 ** (x + e), dec), top), step) for x, e in zip(lv, noise)]
+        rows += [(d, m, v, unit) for d, v in zip(before, vals[:k])]
+        rows.append((tp, m, peak, unit))
+        rows += [(d, m, v, unit) for d, v in zip(after, vals[k:])]
     return rows
 
 
 def choose_support(t: dict, plan: dict, rng) -> dict:
     """Which patients get PRBC / platelets after the infusion (exactly 38 / 35 of the analysis
-    set) and which 7 without severe neutropenia in T3 get a few days of G-CSF."""
-    na = N_ANALYSIS
+    set) and which 7 without severe neutropenia in T3 get a few days of G-CSF (counts scaled to
+    other analysis-set sizes: ``t["counts"]["support"]``)."""
+    na = int(t["analysis"].sum())
+    n_support = t["counts"]["support"]
     support = {}
     n = t["crs_grade"].size
     for lin, product in (("sa", "prbc"), ("st", "platelets")):
         o, r, last = plan["onset"][lin], plan["recovery"][lin], plan["last_lab"]
         length = np.where(np.isnan(r), last - 1, r - TRANSFUSION_FREE) - o
         eligible = ~np.isnan(o) & (length >= 0)
-        k = N_SUPPORT[product]
+        k = n_support[product]
         w = np.exp(0.08 * np.nan_to_num(length))
         n_el = int(eligible[:na].sum())
         chosen = np.zeros(n, dtype=bool)
@@ -379,7 +380,7 @@ def choose_support(t: dict, plan: dict, rng) -> dict:
         for j in np.flatnonzero(chosen):
             support[(product, int(j))] = True
     no_sn = np.isnan(plan["onset"]["sn"][:na])
-    extra = weighted_choice(np.exp(0.8 * t["z_grade"][:na]), N_SUPPORT["gcsf_extra"], rng, eligible=no_sn)
+    extra = weighted_choice(np.exp(0.8 * t["z_grade"][:na]), n_support["gcsf_extra"], rng, eligible=no_sn)
     for j in np.flatnonzero(extra):
         support[("sn", int(j))] = True
     return support

@@ -7,10 +7,19 @@ lineages are severe in which phase. Nothing here depends on the recovery model
 (``wang2021_recovery``) or on the lab trajectories (``wang2021_trajectory``).
 
 All arrays have one entry per patient in internal order (analysis set = indices 0..75).
+
+Other cohort sizes (simulation studies, ``cartcyto.simulation``): :class:`Wang2021Model` sets the
+size of the analysis set, whether the 10 excluded patients are drawn, and a multiplier of the
+published log hazard / odds ratios. Every published count (CRS grades, sex, CAR target, phases,
+PHT, supportive care, outcome splits) is scaled to the analysis-set size by
+:func:`cohort_counts` (largest remainder for partitions, half-up rounding otherwise); the
+Table 1 medians and ranges are kept exactly. With the defaults (76, 10, 1.0) every count is the
+published one and the bundled cohort's bytes are unchanged.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -66,6 +75,88 @@ MARKER_UNITS = {"il2": "pg/mL", "il4": "pg/mL", "il6": "pg/mL", "il10": "pg/mL",
                 "tnfa": "pg/mL", "il17": "pg/mL", "ferritin": "ng/mL", "ddimer": "mg/L", "crp": "mg/L"}
 
 
+SUPPORT_COUNTS = {"gcsf_extra": 7, "prbc": 38, "platelets": 35}   # after infusion (Table 1, supportive care)
+N_PHT = 19                                                        # PHT patients (Table 1)
+OUTCOME_COUNTS = {"hemorrhage": (7, 7), "infection": (2, 11), "nrm": (1, 4)}   # PHT / no PHT
+N_RELAPSES = 24
+MIN_ANALYSIS = 20          # below this some published counts round to zero
+
+
+@dataclass(frozen=True)
+class Wang2021Model:
+    """Size and effect of a generated Wang 2021 cohort.
+
+    ``n_analysis``: patients in the analysis set (published 76); ``n_excluded``: the NR /
+    withdrawn patients outside it, 10 (published) or 0; ``effect``: multiplier of every published
+    log hazard ratio (Figure 5) and log odds ratio (PHT model): 1 = published, 0.5 = half, 0 = none;
+    ``outcomes``: draw outcomes, length of stay and costs (columns no Figure 5 / PHT model reads);
+    ``unit_variants``: write a few lab rows in /uL and g/dL and same-day repeats (exercising the
+    reader).
+    """
+
+    n_analysis: int = N_ANALYSIS
+    n_excluded: int = N_OTHER
+    effect: float = 1.0
+    outcomes: bool = True
+    unit_variants: bool = True
+
+    def __post_init__(self):
+        if not isinstance(self.n_analysis, int) or self.n_analysis < MIN_ANALYSIS:
+            raise ValueError(f"n_analysis must be an integer >= {MIN_ANALYSIS}, got {self.n_analysis!r}")
+        if self.n_excluded not in (0, N_OTHER):
+            raise ValueError(f"n_excluded must be 0 or {N_OTHER}, got {self.n_excluded!r}")
+
+
+PUBLISHED = Wang2021Model()
+
+
+def _half_up(x: float) -> int:
+    return int(math.floor(x + 0.5))
+
+
+def _scaled(k: int, n: int) -> int:
+    """A published count of the 76 scaled to ``n`` (half-up; exact at n = 76)."""
+    return k if n == N_ANALYSIS else _half_up(k * n / N_ANALYSIS)
+
+
+def _partition(counts: dict, n: int) -> dict:
+    """Published category counts scaled to sum to ``n`` (largest remainder, ties to the first
+    category; exact when ``n`` is their total)."""
+    total = sum(counts.values())
+    raw = {k: c * n / total for k, c in counts.items()}
+    out = {k: int(math.floor(v)) for k, v in raw.items()}
+    for k in sorted(raw, key=lambda k: -(raw[k] - out[k]))[:n - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def cohort_counts(n: int) -> dict:
+    """Every exact count the generator imposes on an analysis set of ``n`` patients (the
+    published ones at n = 76)."""
+    return {
+        "crs_grade": _partition(CRS_GRADE_COUNTS, n),
+        "car_target": _partition(COUNTS["car_target"], n),
+        **{k: _scaled(COUNTS[k], n) for k in ("male", "extramedullary", "prior_hsct", "neurotoxicity")},
+        "phase": {lin: tuple(_scaled(k, n) for k in PHASE_PATTERN[lin]) for lin in LINEAGES},
+        "pht": _scaled(N_PHT, n),
+        "support": {k: _scaled(v, n) for k, v in SUPPORT_COUNTS.items()},
+        "outcome": {k: tuple(_scaled(x, n) for x in v) for k, v in OUTCOME_COUNTS.items()},
+        "relapses": _scaled(N_RELAPSES, n),
+    }
+
+
+def _toci_counts(grade: np.ndarray) -> dict:
+    """Patients given tocilizumab / steroids among the mild and severe CRS of the analysis set:
+    the published 4 of 33 and 24 of 29, scaled to the numbers of mild and severe patients."""
+    mild = int(((grade >= 1) & (grade <= 2)).sum())
+    severe = int((grade >= 3).sum())
+    pub_mild = CRS_GRADE_COUNTS[1] + CRS_GRADE_COUNTS[2]
+    pub_severe = CRS_GRADE_COUNTS[3] + CRS_GRADE_COUNTS[4]
+    return {"mild": TOCI_STEROID["mild"] if mild == pub_mild else _half_up(TOCI_STEROID["mild"] * mild / pub_mild),
+            "severe": (TOCI_STEROID["severe"] if severe == pub_severe
+                       else _half_up(TOCI_STEROID["severe"] * severe / pub_severe))}
+
+
 def _shuffle_counts(counts: dict, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.concatenate([np.full(c, k, dtype=object) for k, c in counts.items()]))
 
@@ -96,19 +187,24 @@ def _crs_course(grade: np.ndarray, rng: np.random.Generator, exact: bool):
     return onset, peak, recovery
 
 
-def draw_truth(rng: np.random.Generator) -> dict:
-    """The patient-level truth (see the module docstring) as a dict of arrays."""
-    na, n = N_ANALYSIS, N_TOTAL
-    t: dict = {"analysis": np.r_[np.ones(na, bool), np.zeros(N_OTHER, bool)]}
+def draw_truth(rng: np.random.Generator, model: Wang2021Model = PUBLISHED) -> dict:
+    """The patient-level truth (see the module docstring) as a dict of arrays; ``t["counts"]``
+    holds the exact counts imposed (:func:`cohort_counts`)."""
+    na, no = model.n_analysis, model.n_excluded
+    n = na + no
+    counts = cohort_counts(na)
+    t: dict = {"analysis": np.r_[np.ones(na, bool), np.zeros(no, bool)], "counts": counts}
     resp = np.empty(n, dtype=object)
     resp[:na] = np.where(rng.random(na) < 0.8, "CR", "CRi")
-    resp[na:] = rng.permutation(["NR"] * 7 + ["withdrawn"] * 3)
+    if no:
+        resp[na:] = rng.permutation(["NR"] * 7 + ["withdrawn"] * 3)
     t["response_d28"] = resp
 
     # ---- CRS grade (exact counts in the analysis set) and the inflammation factor
     grade = np.empty(n, dtype=float)
-    grade[:na] = _shuffle_counts(CRS_GRADE_COUNTS, rng).astype(float)
-    grade[na:] = rng.permutation([0, 1, 2, 2, 3, 3, 4, 1, 2, 0]).astype(float)
+    grade[:na] = _shuffle_counts(counts["crs_grade"], rng).astype(float)
+    if no:
+        grade[na:] = rng.permutation([0, 1, 2, 2, 3, 3, 4, 1, 2, 0]).astype(float)
     t["crs_grade"] = grade
     zg = standardise(grade + rng.uniform(-0.3, 0.3, n))
     t["z_grade"] = zg
@@ -117,8 +213,9 @@ def draw_truth(rng: np.random.Generator) -> dict:
 
     # ---- Table 1 covariates (exact in the analysis set; loose draws for the others)
     sex = np.empty(n, dtype=object)
-    sex[:na] = rng.permutation(["M"] * COUNTS["male"] + ["F"] * (na - COUNTS["male"]))
-    sex[na:] = rng.permutation(["M"] * 6 + ["F"] * 4)
+    sex[:na] = rng.permutation(["M"] * counts["male"] + ["F"] * (na - counts["male"]))
+    if no:
+        sex[na:] = rng.permutation(["M"] * 6 + ["F"] * 4)
     t["sex"] = sex
     scores = {
         "age_years": rng.standard_normal(n),
@@ -139,17 +236,18 @@ def draw_truth(rng: np.random.Generator) -> dict:
         v = np.empty(n)
         v[:na] = assign_by_score(exact_median_range(na, med, lo, hi, rng, **opts), scores[col][:na])
         # the 10 excluded patients: drawn from the analysis-set values (with replacement)
-        v[na:] = rng.choice(v[:na], N_OTHER)
+        v[na:] = rng.choice(v[:na], no)
         t[col] = v
-    t["extramedullary"] = np.r_[weighted_choice(np.ones(na), COUNTS["extramedullary"], rng),
-                                rng.random(N_OTHER) < 0.25]
+    t["extramedullary"] = np.r_[weighted_choice(np.ones(na), counts["extramedullary"], rng),
+                                rng.random(no) < 0.25]
     w_hsct = np.exp(0.5 * standardise(t["n_relapses"]))
-    hsct = np.r_[weighted_choice(w_hsct[:na], COUNTS["prior_hsct"], rng), rng.random(N_OTHER) < 0.3]
+    hsct = np.r_[weighted_choice(w_hsct[:na], counts["prior_hsct"], rng), rng.random(no) < 0.3]
     t["prior_hsct"] = hsct
     t["months_hsct_to_cart"] = np.where(hsct, np.round(rng.gamma(2.0, 7.0, n) + 2.0, 1), np.nan)
     car = np.empty(n, dtype=object)
-    car[:na] = _shuffle_counts(COUNTS["car_target"], rng)
-    car[na:] = _shuffle_counts(OTHER_CAR_TARGET, rng)
+    car[:na] = _shuffle_counts(counts["car_target"], rng)
+    if no:
+        car[na:] = _shuffle_counts(OTHER_CAR_TARGET, rng)
     t["car_target"] = car
 
     # ---- CRS course, ICANS, tocilizumab / corticosteroids
@@ -160,18 +258,19 @@ def draw_truth(rng: np.random.Generator) -> dict:
     onset[na:], peak[na:], rec[na:] = _crs_course(grade[na:], rng, exact=False)
     t["crs_onset"], t["crs_peak"], t["crs_recovery"] = onset, peak, rec
     w_icans = np.where(grade >= 1, np.exp(0.8 * grade), 0.05)
-    icans = np.r_[weighted_choice(w_icans[:na], COUNTS["neurotoxicity"], rng),
-                  rng.random(N_OTHER) < 0.1 * (grade[na:] >= 2)]
+    icans = np.r_[weighted_choice(w_icans[:na], counts["neurotoxicity"], rng),
+                  rng.random(no) < 0.1 * (grade[na:] >= 2)]
     t["icans"] = icans
     t["icans_grade"] = np.where(icans, np.where(rng.random(n) < 0.65, 1, 2), 0)
     mild, severe = (grade >= 1) & (grade <= 2), grade >= 3
     toci = np.zeros(n, dtype=bool)
     dur = np.nan_to_num(rec - onset)
+    n_toci = _toci_counts(grade[:na])
     toci[:na] |= weighted_choice(np.where(mild, np.exp(1.2 * (grade == 2) + 0.1 * dur), 0)[:na],
-                                 TOCI_STEROID["mild"], rng, eligible=mild[:na])
+                                 n_toci["mild"], rng, eligible=mild[:na])
     toci[:na] |= weighted_choice(np.where(severe, np.exp(1.5 * (grade == 4)), 0)[:na],
-                                 TOCI_STEROID["severe"], rng, eligible=severe[:na])
-    toci[na:] = (grade[na:] >= 3) & (rng.random(N_OTHER) < 0.8)
+                                 n_toci["severe"], rng, eligible=severe[:na])
+    toci[na:] = (grade[na:] >= 3) & (rng.random(no) < 0.8)
     t["toci_or_steroid"] = toci
 
     # ---- peak markers (lg scale); ferritin peak rises from the baseline ferritin
@@ -192,7 +291,7 @@ def draw_truth(rng: np.random.Generator) -> dict:
     t["marrow"] = marrow
     pattern = {}
     for lin in LINEAGES:
-        both, t1_only, t2_only, new = PHASE_PATTERN[lin]
+        both, t1_only, t2_only, new = counts["phase"][lin]
         n_base = both + t1_only + t2_only
         t1 = np.zeros(n, bool)
         t2 = np.zeros(n, bool)
@@ -207,26 +306,27 @@ def draw_truth(rng: np.random.Generator) -> dict:
         new_onset = np.zeros(n, bool)
         new_onset[:na] = weighted_choice(w_new, new, rng, eligible=~base)
         # excluded patients: loose draws
-        ob = rng.random(N_OTHER) < 0.25
-        t1[na:] = ob & (rng.random(N_OTHER) < 0.5)
-        t2[na:] = ob & ~t1[na:] | (ob & (rng.random(N_OTHER) < 0.5))
-        new_onset[na:] = ~ob & (rng.random(N_OTHER) < 0.5 + 0.1 * grade[na:])
+        ob = rng.random(no) < 0.25
+        t1[na:] = ob & (rng.random(no) < 0.5)
+        t2[na:] = ob & ~t1[na:] | (ob & (rng.random(no) < 0.5))
+        new_onset[na:] = ~ob & (rng.random(no) < 0.5 + 0.1 * grade[na:])
         pattern[lin] = {"t1": t1, "t2": t2, "baseline": t1 | t2, "new": new_onset,
                         "t3": t1 | t2 | new_onset}
     t["pattern"] = pattern
 
     # ---- pre-lymphodepletion ANC / Hb / PLT (last T1 value); T1-severe get the values below
     pre = {}
-    for test, (med, lo, hi, thr, k, opts) in PRE_LD.items():
+    for test, (med, lo, hi, thr, _, opts) in PRE_LD.items():
         lin = {"anc": "sn", "hb": "sa", "plt": "st"}[test]
+        k = sum(counts["phase"][lin][:2])          # severe in T1 (published 4 / 7 / 8)
         p = pattern[lin]
         vals = exact_median_range(na, med, lo, hi, rng, below=(thr, k), **opts)
         score = 0.8 * rng.standard_normal(na) - 1.2 * p["t2"][:na] - 0.4 * marrow[:na]
         score = np.where(p["t1"][:na], -1e6 + rng.random(na), score)
         v = np.empty(n)
         v[:na] = assign_by_score(vals, score)
-        other = rng.choice(vals[vals >= thr], N_OTHER)
-        low = rng.uniform(0.3, 0.9, N_OTHER) * thr
+        other = rng.choice(vals[vals >= thr], no)
+        low = rng.uniform(0.3, 0.9, no) * thr
         v[na:] = np.where(p["t1"][na:], np.round(low, 2 if test == "anc" else 0), other)
         pre[test] = v
     t["pre_ld"] = pre
