@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -124,7 +124,8 @@ def code_fingerprint() -> str:
             h.update(f"{name} {metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name} none\n".encode())
-    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    package = resources.files("cartcyto.cohort")
+    for source in sorted((p for p in package.iterdir() if p.name.endswith(".py")), key=lambda p: p.name):
         h.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return h.hexdigest()
 

@@ -35,8 +35,12 @@ CRP_MEDIAN, CRP_SIGMA = 8.0, 1.1     # assumed (mg/L)
 FERRITIN_MEDIAN, FERRITIN_SIGMA, FERRITIN_SCT = 500.0, 1.0, 0.4   # assumed (ng/mL)
 
 
-def stream(seed: int) -> np.random.Generator:
-    """The independent generator of the baseline markers for a cohort seed."""
+def stream(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    """The independent generator of the baseline markers for a cohort seed (an integer, as the
+    bundled cohorts, or a simulation replicate's SeedSequence: its own child stream)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, HEMATOTOX_STREAM)))
     return np.random.default_rng([int(seed), HEMATOTOX_STREAM])
 
 

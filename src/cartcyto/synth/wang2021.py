@@ -333,7 +333,7 @@ def build_wang2021(seed: int | np.random.SeedSequence = DEFAULT_SEED,
             "_truth": t, "_plan": plan, "_ids": ids, "_cost_sigma": cost_sigma}
 
 
-def _baseline_markers(pts: pd.DataFrame, lab: pd.DataFrame, seed: int) -> pd.DataFrame:
+def _baseline_markers(pts: pd.DataFrame, lab: pd.DataFrame, seed: int | np.random.SeedSequence) -> pd.DataFrame:
     """Pre-lymphodepletion ferritin and CRP for the CAR-HEMATOTOX score, on each patient's last
     blood-count day in ``LD_START - 7 .. LD_START``: ferritin = the Table 1 baseline ferritin of
     patients.csv, CRP drawn from its own stream (``cartcyto.synth.hematotox_baseline``; no
