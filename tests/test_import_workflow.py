@@ -69,7 +69,7 @@ def test_logs_list_tests_units_and_factors(run):
     log = (run / "results/sdtm_demo/logs/import.log").read_text()
     assert "hb in 'mmol/L' x 16.114 -> g/L" in log
     assert "test 'HCT' imported as hb, 67 row(s)" in log and "hb without a unit, 67 row(s)" in log
-    ingest = (run / "results/omop_demo/logs/ingest.log").read_text()
+    ingest = (run / "results/omop_demo/logs/ingest_derive.log").read_text()
     assert "labs.unit: hb 'g/dL' x 10 -> g/L" in ingest
 
 
