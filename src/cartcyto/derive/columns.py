@@ -54,16 +54,27 @@ class Column:
 LINEAGE_FIELDS = (
     ("baseline", "boolean", "severe in T1 or T2 (before the infusion)"),
     ("new_onset", "boolean", "not baseline and severe in T3 (after the infusion)"),
-    ("onset_day", "Int64", "first severe T3 day (new onset) or first severe T1/T2 day (baseline); "
-                           "empty without an episode"),
+    ("onset_day", "Int64", "first severe T3 day, for every patient (baseline-severe ones too); "
+                           "empty without a severe T3 day. The episode fields below are those "
+                           "of the episode that holds it"),
     ("nadir_day", "Int64", "first day of the lowest T3 value; empty without T3 values"),
     ("nadir_value", "float", "lowest T3 daily value (ANC and PLT in 10^9/L, Hb in g/L)"),
     ("recovery_day", "Int64", "first day after the nadir and the onset meeting the lineage's "
                               "recovery rule; empty when not recovered"),
     ("recovered", "boolean", "the episode recovered; empty without an episode"),
     ("duration_days", "Int64", "recovery day, or censor day when not recovered, minus onset day"),
-    ("censor_day", "Int64", "unrecovered episode: last measurement day of the test, or the death "
-                            "day when earlier (never before the onset)"),
+    ("censor_day", "Int64", "unrecovered episode: the death day when the patient died before "
+                            "recovery (recovery_status 2), else the last measurement day of the "
+                            "test (never before the onset)"),
+    ("episode_start_day", "Int64", "start of the episode holding the onset day: a run of severe "
+                                   "values closed by the recovery rule, negative when it runs "
+                                   "across the infusion; an episode that recovered before the "
+                                   "infusion does not merge with a later one"),
+    ("episode_duration_days", "Int64", "recovery day, or censor day when not recovered, minus "
+                                       "episode_start_day"),
+    ("recovery_status", "Int64", "1 recovered, 2 died before recovery (death at most "
+                                 "death_competes_within_days after the last measurement; the "
+                                 "competing event), 0 censored; empty without an episode"),
     ("t1", "boolean", "severe on a day before lymphodepletion (T1); empty without a T1 value"),
     ("t2", "boolean", "severe from the end (or start) of lymphodepletion to day -1 (T2); "
                       "empty without a T2 value"),

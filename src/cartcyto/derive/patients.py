@@ -5,8 +5,9 @@ order), vectorised over patients:
 
 1. ``patient_id``;
 2. per lineage L of the criteria set (sn, sa, st): ``L_baseline, L_new_onset, L_onset_day,
-   L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day, L_t1,
-   L_t2, L_t3, L_at_risk, L_pht, L_persistent`` (see ``cartcyto.derive.episodes``);
+   L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day,
+   L_episode_start_day, L_episode_duration_days, L_recovery_status, L_t1, L_t2, L_t3, L_at_risk,
+   L_pht, L_persistent`` (see ``cartcyto.derive.episodes``);
 3. ``in_analysis_set, pht, persistent_cytopenia``;
 4. ``crs_max_grade, crs_group, crs_onset_day, crs_peak_day, crs_recovery_day, crs_duration_days``
    (+ ``icans_max_grade, neurotoxicity``), see ``cartcyto.derive.crs``;
