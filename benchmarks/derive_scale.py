@@ -188,6 +188,7 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
             censor = max(death if died else days[-1], onset)
             end, status = censor, 2 if died else 0
         duration, episode_duration = end - onset, end - start
+    or_zero = duration if onset is not None else (0 if phase["t3"] else None)
     pht_day = study["pht_day"]
     pht = onset is not None and onset <= pht_day and (
         recovery > pht_day if recovered else censor >= pht_day)
@@ -196,6 +197,7 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
              nadir_value=nadir_value, recovery_day=recovery, recovered=recovered,
              duration_days=duration, censor_day=censor, episode_start_day=start,
              episode_duration_days=episode_duration, recovery_status=status,
+             duration_days_or_zero=or_zero, last_t3_day=phase["t3"][-1] if phase["t3"] else None,
              at_risk=not baseline and bool(phase["t3"]),
              pht=bool(pht), persistent=any(daily[d] < below for d in phase["t3"] if d > after))
     return r

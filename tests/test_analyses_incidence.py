@@ -35,6 +35,7 @@ def patients() -> pd.DataFrame:
     df["sn_at_risk"] = [F, F, F, T, T, T, T, T, T, F, F]
     df["sn_new_onset"] = [F, F, F, T, T, T, T, F, F, F, F]
     df["sn_onset_day"] = [-5, -2, -1, 2, 5, 40, 0, np.nan, np.nan, np.nan, -3]
+    df["sn_last_t3_day"] = [28, 28, 28, 28, 28, 45, 28, 35, 35, np.nan, 28]
     for lin in ("sa", "st"):
         for ph in ("t1", "t2", "t3"):
             df[f"{lin}_{ph}"] = [F] * 9 + [NA, T]
@@ -42,6 +43,7 @@ def patients() -> pd.DataFrame:
         df[f"{lin}_at_risk"] = [T] * 9 + [F, F]
         df[f"{lin}_new_onset"] = [F] * 11
         df[f"{lin}_onset_day"] = np.nan
+        df[f"{lin}_last_t3_day"] = [28.0] * 9 + [np.nan, 28.0]
     df["crs_max_grade"] = [2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 4]
     df["crs_onset_day"] = [1, 2, 40, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 1]
     return typed(df)
@@ -95,9 +97,9 @@ def test_new_onset_uses_at_risk_denominator():
     assert table.loc[0, "New onset after infusion, n/N (%)"] == "4/6 (67%)"
 
 
-def test_cumulative_incidence_censors_at_window_end_without_labs():
+def test_cumulative_incidence_censors_at_window_end():
     st, curve = inc.cumulative_incidence(patients(), STUDY)
-    # SN at risk P4-P9: events day 0, 2, 5; P6 (onset 40) and P8, P9 censored at 30.
+    # SN at risk P4-P9: events day 0, 2, 5; P6 (onset 40) and P8, P9 (last T3 day 35) censored at 30.
     # KM: day 0 1-1/6, day 2 x (1-1/5), day 5 x (1-1/4) -> 1 - 5/6*4/5*3/4 = 0.5
     r = _row(st, "cumulative_incidence", "sn", "cumulative_incidence", "day30")
     assert r["estimate"] == pytest.approx(50.0) and r["n"] == 6
@@ -110,21 +112,18 @@ def test_cumulative_incidence_censors_at_window_end_without_labs():
     assert sn[1] == pytest.approx(100 / 6) and sn[4] == pytest.approx(100 / 3)
 
 
-def test_cumulative_incidence_censors_non_events_at_last_t3_lab_day():
-    labs = pd.DataFrame({"patient_id": ["P8", "P8", "P9", "P9"], "day": [-3, 3, 1, 20],
-                         "test": ["anc"] * 4, "value": [1.0, 1.0, 1.0, 1.0]})
-    st, _ = inc.cumulative_incidence(patients(), STUDY, labs)
-    # P8 censored day 3, P9 day 20; P6 (onset day 40, no labs) is event-free to day 30.
+def test_cumulative_incidence_censors_non_events_at_last_t3_day():
+    df = patients()
+    df.loc[df["patient_id"] == "P8", "sn_last_t3_day"] = 3
+    df.loc[df["patient_id"] == "P9", "sn_last_t3_day"] = 20
+    st, _ = inc.cumulative_incidence(df, STUDY)
+    # P8 censored day 3, P9 day 20; P6 (onset day 40, last T3 day 45) is event-free to day 30.
     # day 0: 1 - 1/6; day 2 (at risk P4 P5 P6 P8 P9): x 4/5; day 5 (P5 P6 P9): x 2/3
     r = _row(st, "cumulative_incidence", "sn", "cumulative_incidence", "day30")
     assert r["estimate"] == pytest.approx(100 * (1 - 5 / 6 * 4 / 5 * 2 / 3)) and r["n"] == 6
-    assert "last T3 anc day" in r["method"]
-
-
-def test_last_t3_day():
-    labs = pd.DataFrame({"patient_id": ["A", "A", "A", "B"], "day": [-1, 4, 9, 2],
-                         "test": ["anc", "anc", "hb", "ANC"], "value": [1, 1, 1, 1.0]})
-    assert inc.last_t3_day(labs, "anc").to_dict() == {"A": 4, "B": 2}
+    assert "last T3 anc day (sn_last_t3_day" in r["method"]
+    with pytest.raises(DerivedColumnError, match="'st_last_t3_day'"):
+        inc.cumulative_incidence(patients().drop(columns="st_last_t3_day"), STUDY)
 
 
 def test_results_and_figures_are_written(tmp_path):

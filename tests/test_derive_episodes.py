@@ -153,6 +153,10 @@ def test_new_onset_sets_exclude_baseline_and_patients_without_t3_values():
     assert (never["episode_start_day"], never["episode_duration_days"], never["recovery_status"]) == \
         (None, None, None)
     assert (new["episode_start_day"], new["episode_duration_days"], new["recovery_status"]) == (4, 0, 0)
+    # Figure 4's duration: 0 when T3 values exist and none is severe, empty without T3 values
+    assert (base["duration_days_or_zero"], new["duration_days_or_zero"],
+            never["duration_days_or_zero"], not3["duration_days_or_zero"]) == (1, 0, 0, None)
+    assert (base["last_t3_day"], never["last_t3_day"], not3["last_t3_day"]) == (4, 4, None)
 
 
 def test_phase_boundaries_lymphodepletion_days_are_neither_t1_nor_t2():

@@ -10,49 +10,19 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-EXPECTED = REPO / "tests" / "expected_scorecard.csv"
-STUDIES = ("wang2021", "mullanfiroze2022")
+from workflow_run import EXPECTED, REPO, STUDIES, bundled_copy, clean_run, run_snakemake  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 
-def run_snakemake(workdir: Path, config: str | None = None, *args: str) -> subprocess.CompletedProcess:
-    """Run the repository's Snakefile with `workdir` as working directory."""
-    cfg = workdir / "config.yaml"
-    if config is None:
-        shutil.copy(REPO / "config.yaml", cfg)
-    else:
-        cfg.write_text(config, encoding="utf-8")
-    cmd = [str(SNAKEMAKE), *args, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(cfg), "--cores", "2", "--quiet", "progress"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-
-
-def bundled_copy(root: Path) -> Path:
-    shutil.copytree(REPO / "data", root / "data")
-    return root
-
-
-def clean_run(tmp_path_factory, name: str) -> Path:
-    """The bundled studies run from clean in a fresh copy of data/."""
-    work = bundled_copy(tmp_path_factory.mktemp(name))
-    proc = run_snakemake(work)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return work
-
-
 @pytest.fixture(scope="module")
-def run_a(tmp_path_factory):
-    return clean_run(tmp_path_factory, "run_a")
+def run_a(bundled_run):
+    """The bundled studies run from clean (shared with tests/test_refit.py, see conftest.py)."""
+    return bundled_run
 
 
 @pytest.fixture(scope="module")

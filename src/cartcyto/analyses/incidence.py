@@ -12,10 +12,10 @@ Population: the analysis set (``in_analysis_set`` true) of ``derived/patients.cs
   (``<L>_at_risk``: not severe in T1/T2 and with T3 values); ``incidence_baseline``: patients
   severe before the infusion (``<L>_baseline``) out of the analysis set.
 * Figure 1D, ``cumulative_incidence``: 1 - Kaplan-Meier over ``cumulative_incidence_days``
-  (default 0-30) for new-onset SN/SA/ST among at-risk patients (time = onset day; others
-  censored at their last T3 measurement of the lineage's test, or at the window end when the
-  labs are not given) and for CRS in the whole analysis set (time = CRS onset day; others
-  censored at the window end). Estimates are in percent.
+  (default 0-30) for new-onset SN/SA/ST among at-risk patients (time = ``<L>_onset_day``; others
+  censored at ``<L>_last_t3_day``, their last T3 measurement of the lineage's test) and for CRS
+  in the whole analysis set (time = CRS onset day; others censored at the window end).
+  Estimates are in percent.
 """
 from __future__ import annotations
 
@@ -149,13 +149,6 @@ def format_new_onset(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- Figure 1D
-def last_t3_day(labs: pd.DataFrame, test: str, t3_start: int = 0) -> pd.Series:
-    """Last day >= ``t3_start`` with a ``test`` value, per patient_id."""
-    sub = labs[(labs["test"].astype(str).str.lower() == test) & (labs["day"] >= t3_start)
-               & labs["value"].notna()]
-    return sub.groupby(sub["patient_id"].astype(str))["day"].max()
-
-
 def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: int, end: int):
     """Event time within [start, end]; events after ``end`` become censored at ``end``."""
     censor = censor.where(~(onset > end), float(end))  # onset after the window: event-free to its end
@@ -171,18 +164,17 @@ def _curve(time, event, start: int, end: int) -> pd.DataFrame:
     return res
 
 
-def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
-                         labs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cumulative_incidence(patients: pd.DataFrame, study: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figure 1D: statistics rows (value at the window end, percent) and the per-day curves.
 
     Returns ``(stats, curve)``; ``curve`` has columns outcome, day, cumulative_incidence (percent),
-    n_at_risk, method.
+    n_at_risk, method. Every time rests on a derived column (``<L>_onset_day``,
+    ``<L>_last_t3_day``, ``crs_onset_day``).
     """
     start, end = (int(d) for d in study["cumulative_incidence_days"])
-    t3_start = int(study["phases"]["t3_start"])
     df = require(analysis_set(patients), "crs_onset_day", "crs_max_grade",
-                 *(f"{lin}_{f}" for lin in LINEAGES for f in ("at_risk", "new_onset", "onset_day")))
-    ids = df["patient_id"].astype(str)
+                 *(f"{lin}_{f}" for lin in LINEAGES
+                   for f in ("at_risk", "new_onset", "onset_day", "last_t3_day")))
     specs = {}
     crs_event = df["crs_max_grade"].astype(float).fillna(0) >= 1
     specs["crs"] = (df, df["crs_onset_day"].astype(float), crs_event,
@@ -191,13 +183,9 @@ def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
     for lin in LINEAGES:
         at_risk = df[f"{lin}_at_risk"].fillna(False).astype(bool)
         sub = df[at_risk]
-        if labs is not None:
-            last = last_t3_day(labs, LINEAGE_TEST[lin], t3_start)
-            censor = ids[at_risk].map(last).astype(float)
-            how = f"at-risk patients; no new onset censored at the last T3 {LINEAGE_TEST[lin]} day (max day {end})"
-        else:
-            censor = pd.Series(float(end), index=sub.index)
-            how = f"at-risk patients; no new onset censored at day {end}"
+        censor = sub[f"{lin}_last_t3_day"].astype(float)
+        how = (f"at-risk patients; no new onset censored at the last T3 {LINEAGE_TEST[lin]} day "
+               f"({lin}_last_t3_day; max day {end})")
         event = sub[f"{lin}_new_onset"].fillna(False).astype(bool)
         specs[lin] = (sub, sub[f"{lin}_onset_day"].astype(float), event, censor, how)
     rows, curves = [], []
@@ -238,7 +226,7 @@ def incidence_results(patients: pd.DataFrame, study: Mapping,
     """Every statistic of the family plus the printed tables and the curve."""
     phase = incidence_phase(patients, study)
     onset = incidence_new_onset(patients, study)
-    ci_stats, curve = cumulative_incidence(patients, study, labs)
+    ci_stats, curve = cumulative_incidence(patients, study)
     stats = stat_frame(pd.concat([phase, onset, ci_stats], ignore_index=True))
     return {"stats": stats, "curve": curve,
             "tables": {"fig1b_incidence_phase": format_incidence_phase(stats),

@@ -75,6 +75,12 @@ LINEAGE_FIELDS = (
     ("recovery_status", "Int64", "1 recovered, 2 died before recovery (death at most "
                                  "death_competes_within_days after the last measurement; the "
                                  "competing event), 0 censored; empty without an episode"),
+    ("duration_days_or_zero", "Int64", "duration_days, or 0 for a patient whose T3 values are "
+                                       "none of them severe (Wang 2021 Figure 4A-C and 4G: "
+                                       "duration 0 without severe cytopenia after the infusion); "
+                                       "empty without T3 values"),
+    ("last_t3_day", "Int64", "last T3 day with a value of the lineage's test (within t3_end when "
+                             "set); empty without T3 values"),
     ("t1", "boolean", "severe on a day before lymphodepletion (T1); empty without a T1 value"),
     ("t2", "boolean", "severe from the end (or start) of lymphodepletion to day -1 (T2); "
                       "empty without a T2 value"),

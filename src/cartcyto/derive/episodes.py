@@ -37,6 +37,11 @@ Definitions (data contract section 2; every threshold and window comes from the 
   day of the test). ``recovery_status`` 1 = recovered. The censor day is never before the
   onset. ``duration_days`` = recovery or censor day - onset day; ``episode_duration_days`` =
   recovery or censor day - ``episode_start_day``;
+* ``duration_days_or_zero``: ``duration_days``, 0 for a patient with T3 values none of which is
+  severe (Wang 2021 Figure 4: "the duration of patients without cytopenia after CAR-T cell
+  infusion was defined as 0"), empty without T3 values;
+* ``last_t3_day``: the last T3 day with a value of the test (censors Figure 1D's cumulative
+  incidence of new onset);
 * ``pht``: an episode ongoing on ``pht_day``: onset <= pht_day and (recovery_day > pht_day, or
   not recovered and censored on or after pht_day);
 * ``persistent``: a severe T3 value on a day > ``persistent_after_day``.
@@ -51,9 +56,11 @@ import pandas as pd
 EPISODE_FIELDS = ("baseline", "new_onset", "onset_day", "nadir_day", "nadir_value",
                   "recovery_day", "recovered", "duration_days", "censor_day",
                   "episode_start_day", "episode_duration_days", "recovery_status",
+                  "duration_days_or_zero", "last_t3_day",
                   "t1", "t2", "t3", "at_risk", "pht", "persistent")
 INT_FIELDS = ("onset_day", "nadir_day", "recovery_day", "duration_days", "censor_day",
-              "episode_start_day", "episode_duration_days", "recovery_status")
+              "episode_start_day", "episode_duration_days", "recovery_status",
+              "duration_days_or_zero", "last_t3_day")
 RECOVERED, DIED_BEFORE_RECOVERY, CENSORED = 1, 2, 0
 """``recovery_status`` codes (data contract section 2)."""
 BOOL_FIELDS = ("baseline", "new_onset", "recovered", "t1", "t2", "t3", "at_risk", "pht", "persistent")
@@ -360,11 +367,15 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
     with np.errstate(invalid="ignore"):
         pht = episode & (onset <= pht_day) & np.where(recovered, recovery > pht_day, censor >= pht_day)
     after = study["persistent_after_day"]
+    duration = end - onset
+    or_zero = np.where(episode, duration, np.where(has3, 0.0, np.nan))
     out.update(baseline=baseline, new_onset=new_onset, at_risk=~baseline & has3, onset_day=onset,
                nadir_day=nadir_day, nadir_value=nadir_value, recovery_day=recovery,
-               recovered=recovered, recovered_missing=~episode, duration_days=end - onset,
+               recovered=recovered, recovered_missing=~episode, duration_days=duration,
                censor_day=censor, episode_start_day=start, episode_duration_days=end - start,
-               recovery_status=status, pht=pht, persistent=any_by(p, in3 & sev & (d > after), n))
+               recovery_status=status, duration_days_or_zero=or_zero,
+               last_t3_day=last_by(p, in3, df, n), pht=pht,
+               persistent=any_by(p, in3 & sev & (d > after), n))
     return out
 
 
