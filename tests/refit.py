@@ -228,13 +228,13 @@ def refit_incidence(st: Study, row) -> dict:
     n = len(st.A)
     if a == "incidence_phase":
         return count_row(phase_flags(st, lin, row.level), np.ones(n, bool), row.statistic)
+    if a == "incidence_phase_test" and row.statistic.startswith("mcnemar"):
+        return refit_mcnemar(st, row)
     if a == "incidence_phase_test":
         ph1, ph2 = row.level.split(" vs ")
         c1, c2 = phase_flags(st, lin, ph1).sum(), phase_flags(st, lin, ph2).sum()
         res = chi2([[c1, n - c1], [c2, n - c2]], row.method)
         return {**res, "n": float(n)}
-    if a == "incidence_paired_test":
-        return refit_mcnemar(st, row)
     if a == "incidence_baseline":
         return count_row(is_true(st.A, f"{lin}_baseline"), np.ones(n, bool), row.statistic)
     risk = is_true(st.A, f"{lin}_at_risk")
@@ -253,7 +253,7 @@ def refit_mcnemar(st: Study, row) -> dict:
     key = f"mcnemar_{row.Index}"
     if only_a + only_b == 0:
         return out(n)
-    if "exact" in row.method:
+    if row.statistic == "mcnemar_exact":
         st.r.add(key, f"b <- binom.test({only_a}, {only_a + only_b}, 0.5); out(KEY, {only_a}, b$p.value)")
     else:
         correct = "FALSE" if "no continuity correction" in row.method else "TRUE"
@@ -589,8 +589,8 @@ def refit_daily_incidence(st: Study, row) -> dict:
 
 FAMILIES = {
     "table1": refit_table1,
-    **{a: refit_incidence for a in ("incidence_phase", "incidence_phase_test", "incidence_paired_test",
-                                    "incidence_new_onset", "incidence_baseline")},
+    **{a: refit_incidence for a in ("incidence_phase", "incidence_phase_test", "incidence_new_onset",
+                                    "incidence_baseline")},
     "cumulative_incidence": refit_cumulative,
     "incidence_daily": refit_daily_incidence,
     **{a: refit_timing for a in ("timing_all", "timing_new_onset", "timing_baseline",

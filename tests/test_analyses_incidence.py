@@ -85,6 +85,38 @@ def test_incidence_phase_without_bonferroni_and_r_convention():
     assert "Yates" in r["method"] and "Bonferroni" not in r["method"]
 
 
+def test_paired_mcnemar_rows_beside_the_papers_pearson():
+    """SN, same 10 patients in each phase (P10 without T3 values counts as not severe):
+    T1 vs T2: b = 0 (T1 only), c = 2 (P2, P3); T2 vs T3: b = 0, c = 4 (P4-P7);
+    T1 vs T3: b = 0, c = 6 (P2-P7). Bonferroni k = 3 as the Pearson rows."""
+    st = inc.incidence_phase(patients(), STUDY)
+    # [[both, first only], [second only, neither]]
+    for level, table in (("T1 vs T2", [[1, 0], [2, 7]]), ("T2 vs T3", [[3, 0], [4, 3]]),
+                         ("T1 vs T3", [[1, 0], [6, 3]])):
+        for statistic, how in (("mcnemar_exact", "exact"), ("mcnemar_chi2", "asymptotic"),
+                               ("mcnemar_chi2_cc", "asymptotic_corrected")):
+            direct = tests.mcnemar(table, method=how).iloc[0]
+            r = _row(st, "incidence_phase_test", "sn", statistic, level)
+            assert r["estimate"] == pytest.approx(direct["estimate"])
+            assert r["p_value"] == pytest.approx(min(1.0, 3 * direct["p_value"]))
+            assert r["n"] == direct["n"] == 10 and "paired: the same 10 patients" in r["method"]
+            assert "Bonferroni-adjusted (k=3)" in r["method"] and direct["method"] in r["method"]
+    # hand-traced: T1 vs T3 exact = 2 * 0.5^6 = 0.03125, x 3; asymptotic X2 = 36 / 6 = 6
+    assert _row(st, "incidence_phase_test", "sn", "mcnemar_exact", "T1 vs T3")["p_value"] == \
+        pytest.approx(0.09375)
+    assert _row(st, "incidence_phase_test", "sn", "mcnemar_chi2", "T1 vs T3")["estimate"] == 6
+    # SA, ST: nobody severe: no discordant pair, p missing and said so
+    r = _row(st, "incidence_phase_test", "sa", "mcnemar_exact", "T1 vs T2")
+    assert np.isnan(r["p_value"]) and "no discordant pair" in r["method"]
+    long = inc.format_phase_tests(st)
+    t13 = long[(long["Severe cytopenia"] == "SN") & (long["Phases"] == "T1 vs T3")]
+    pearson = _row(st, "incidence_phase_test", "sn", "chi2", "T1 vs T3")["p_value"]
+    exact_sig = 0.09375 <= 0.05
+    assert t13["Conclusion differs from the paper's test"].tolist() == [
+        "", "yes" if (pearson <= 0.05) != exact_sig else "no",
+        *t13["Conclusion differs from the paper's test"].tolist()[2:]]
+
+
 def test_new_onset_uses_at_risk_denominator():
     st = inc.incidence_new_onset(patients(), STUDY)
     assert _row(st, "incidence_new_onset", "sn", "count")["estimate"] == 4
@@ -128,9 +160,13 @@ def test_cumulative_incidence_censors_non_events_at_last_t3_day():
 
 def test_results_and_figures_are_written(tmp_path):
     res = inc.incidence_results(patients(), STUDY)
-    assert set(res["tables"]) == {"fig1b_incidence_phase", "fig1c_new_onset",
-                                  "fig1d_cumulative_incidence"}
-    assert list(res["tables"]["fig1b_incidence_phase"]["T3 (n=10)"]) == ["7 (70%)", "0 (0%)", "0 (0%)"]
+    assert set(res["tables"]) == {"fig1b_incidence_phase", "fig1b_incidence_phase_tests",
+                                  "fig1c_new_onset", "fig1d_cumulative_incidence"}
+    t = res["tables"]["fig1b_incidence_phase"]
+    assert list(t["T3 (n=10)"]) == ["7 (70%)", "0 (0%)", "0 (0%)"]
+    assert {"P T1 vs T3 (Pearson)", "P T1 vs T3 (McNemar exact)"} <= set(t.columns)
+    long = res["tables"]["fig1b_incidence_phase_tests"]
+    assert len(long) == 3 * 3 * 4   # lineages x phase pairs x (Pearson + 3 McNemar)
     paths = (fig.fig_incidence_phase(res["stats"], tmp_path / "b")
              + fig.fig_new_onset(res["stats"], tmp_path / "c")
              + fig.fig_cumulative_incidence(res["curve"], res["stats"], tmp_path / "d"))

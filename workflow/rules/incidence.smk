@@ -1,5 +1,6 @@
-# Wang 2021 Figure 1B-D: incidence of severe cytopenia by phase, new onset after infusion and
-# cumulative incidence of new-onset SN/SA/ST and CRS.
+# Wang 2021 Figure 1B-D: incidence of severe cytopenia by phase (the paper's Pearson tests and the
+# paired McNemar tests), new onset after infusion and cumulative incidence of new-onset SN/SA/ST
+# and CRS.
 
 
 rule incidence:
@@ -15,6 +16,13 @@ rule incidence:
             subcategory="Figure 1",
         ),
         phase_table_md="results/{study}/tables/fig1b_incidence_phase.md",
+        tests_table=report(
+            "results/{study}/tables/fig1b_incidence_phase_tests.csv",
+            caption="../report/incidence_phase_tests.rst",
+            category="3. Wang 2021",
+            subcategory="Figure 1",
+        ),
+        tests_table_md="results/{study}/tables/fig1b_incidence_phase_tests.md",
         onset_table=report(
             "results/{study}/tables/fig1c_new_onset.csv",
             caption="../report/incidence_new_onset.rst",
@@ -64,7 +72,8 @@ register(
     "incidence",
     lambda s: [
         *(f"results/{s}/tables/{t}.{ext}"
-          for t in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
+          for t in ("fig1b_incidence_phase", "fig1b_incidence_phase_tests", "fig1c_new_onset",
+                    "fig1d_cumulative_incidence")
           for ext in ("csv", "md")),
         *(f"results/{s}/figures/{f}.{ext}"
           for f in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")

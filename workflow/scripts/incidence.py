@@ -27,7 +27,16 @@ def main(snakemake):
     write_table(res["tables"]["fig1b_incidence_phase"], stem(out.phase_table),
                 title="Figure 1B: severe cytopenia before lymphodepletion (T1), between chemotherapy "
                       "and infusion (T2) and after infusion (T3)",
-                note=f"n (%) of the analysis set. P: {method_note(stats, 'incidence_phase_test')}.")
+                note=f"n (%) of the analysis set. P (Pearson, the paper's test): "
+                     f"{method_note(stats, 'incidence_phase_test', 'chi2')}. P (McNemar exact, "
+                     f"the paired test): {method_note(stats, 'incidence_phase_test', 'mcnemar_exact')}.")
+    write_table(res["tables"]["fig1b_incidence_phase_tests"], stem(out.tests_table),
+                title="Figure 1B: every phase comparison, the paper's unpaired Pearson chi-square "
+                      "and the paired McNemar tests",
+                note="Each row's exact method is its statistics.csv row (analysis "
+                     "incidence_phase_test; statistics chi2, mcnemar_exact, mcnemar_chi2, "
+                     "mcnemar_chi2_cc). 'Conclusion differs': the paired test is significant at "
+                     "0.05 where the paper's test is not, or the reverse.")
     write_table(res["tables"]["fig1c_new_onset"], stem(out.onset_table),
                 title="Figure 1C: severe cytopenia with onset before vs after CAR-T cell infusion",
                 note="New onset: not severe in T1/T2 and severe in T3, among at-risk patients "

@@ -7,7 +7,11 @@ Population: the analysis set (``in_analysis_set`` true) of ``derived/patients.cs
   paper's n = 76 denominators do). ``incidence_phase_test``: Pearson chi-square between phases
   (T1 vs T2, T2 vs T3, T1 vs T3), each phase taken as an independent group of n patients (as the
   paper does, although the same patients appear in every phase), Bonferroni-adjusted for k = 3
-  when the design says ``bonferroni: true``.
+  when the design says ``bonferroni: true``. The same patients are in every phase, so the paired
+  test is McNemar's: rows ``mcnemar_exact`` (binomial test of the discordant pairs, the estimate
+  is b = patients severe in the first phase only), ``mcnemar_chi2`` (asymptotic, no continuity
+  correction) and ``mcnemar_chi2_cc`` (Edwards' correction) beside the paper's ``chi2`` rows, on
+  the same n (no value in a phase counts as not severe) and with the same Bonferroni adjustment.
 * Figure 1C, ``incidence_new_onset``: new-onset cases among the lineage's at-risk patients
   (``<L>_at_risk``: not severe in T1/T2 and with T3 values); ``incidence_baseline``: patients
   severe before the infusion (``<L>_baseline``) out of the analysis set.
@@ -40,6 +44,11 @@ AT_RISK_METHOD = ("n (%) of at-risk patients (not severe in T1/T2, with T3 value
 BASELINE_METHOD = "n (%) of the analysis set severe in T1 or T2 (onset before infusion)"
 INDEPENDENT_NOTE = ("phases compared as independent groups of {n} patients each, as in the "
                     "paper (the same patients appear in every phase)")
+PAIRED_NOTE = ("paired: the same {n} patients in both phases, b = severe in {a} only, c = severe in "
+               "{b} only; no value in the phase counts as not severe")
+PAIRED_TESTS = {"mcnemar_exact": "exact", "mcnemar_chi2": "asymptotic",
+                "mcnemar_chi2_cc": "asymptotic_corrected"}
+"""Row statistic -> :func:`cartcyto.stats.tests.mcnemar` method of the paired phase tests."""
 
 
 def _pct(count: float, n: float) -> float:
@@ -73,11 +82,30 @@ def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
                 method += "; " + INDEPENDENT_NOTE.format(n=n)
             rows.append(stat_row("incidence_phase_test", "chi2", res["estimate"], outcome=lin,
                                  level=f"{a} vs {b}", p_value=p, n=n, method=method))
+        rows += _paired_rows(df, lin, adjust)
     return stat_frame(rows)
 
 
+def _paired_rows(df: pd.DataFrame, lin: str, adjust: bool) -> list:
+    """McNemar rows of one lineage's phase pairs (see the module docstring)."""
+    rows, n = [], len(df)
+    for a, b in PHASE_PAIRS:
+        first, second = (df[f"{lin}_{ph.lower()}"].fillna(False).to_numpy(bool) for ph in (a, b))
+        for statistic, how in PAIRED_TESTS.items():
+            res = tests.mcnemar(first, second, method=how).iloc[0]
+            p, method = res["p_value"], res["method"]
+            if adjust and not pd.isna(p):
+                p = tests.bonferroni(p, len(PHASE_PAIRS))
+                method += f", Bonferroni-adjusted (k={len(PHASE_PAIRS)})"
+            rows.append(stat_row("incidence_phase_test", statistic, res["estimate"], outcome=lin,
+                                 level=f"{a} vs {b}", p_value=p, n=res["n"],
+                                 method=f"{method}; {PAIRED_NOTE.format(n=n, a=a, b=b)}"))
+    return rows
+
+
 def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
-    """Printed Figure 1B numbers: lineage x phase n (%) and the pairwise P values."""
+    """Printed Figure 1B numbers: lineage x phase n (%) and, per phase pair, the P of the paper's
+    unpaired Pearson test and of the paired McNemar exact test."""
     sub = stats[stats["analysis"].isin(["incidence_phase", "incidence_phase_test"])]
     st = sub.set_index(["analysis", "outcome", "level", "statistic"]).sort_index()
     out = []
@@ -91,10 +119,42 @@ def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
             line[f"{ph} (n={n})"] = format_count_percent(st.loc[key + ("count",), "estimate"],
                                                          st.loc[key + ("percent",), "estimate"], 0)
         for a, b in PHASE_PAIRS:
-            key = ("incidence_phase_test", lin, f"{a} vs {b}", "chi2")
-            if key in st.index:
-                line[f"P {a} vs {b}"] = format_p(st.loc[key, "p_value"])
+            for statistic, name in (("chi2", "Pearson"), ("mcnemar_exact", "McNemar exact")):
+                key = ("incidence_phase_test", lin, f"{a} vs {b}", statistic)
+                if key in st.index:
+                    line[f"P {a} vs {b} ({name})"] = format_p(st.loc[key, "p_value"])
         out.append(line)
+    return pd.DataFrame(out)
+
+
+TEST_NAMES = {"chi2": "Pearson chi-square (paper; unpaired)", "mcnemar_exact": "McNemar exact",
+              "mcnemar_chi2": "McNemar asymptotic", "mcnemar_chi2_cc": "McNemar asymptotic, corrected"}
+
+
+def format_phase_tests(stats: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Every Figure 1B phase test, long: the paper's Pearson row then the three McNemar rows of
+    each lineage and phase pair, with the conclusion at ``alpha`` and whether the paired test's
+    conclusion differs from the paper's."""
+    sub = stats[stats["analysis"] == "incidence_phase_test"]
+    pearson = sub[sub["statistic"] == "chi2"].set_index(["outcome", "level"])["p_value"]
+    out = []
+    for r in sub.itertuples(index=False):
+        if r.statistic not in TEST_NAMES:
+            continue
+        sig = None if pd.isna(r.p_value) else bool(r.p_value <= alpha)
+        ref = pearson.get((r.outcome, r.level), np.nan)
+        ref_sig = None if pd.isna(ref) else bool(ref <= alpha)
+        differs = "" if r.statistic == "chi2" or sig is None or ref_sig is None else (
+            "yes" if sig != ref_sig else "no")
+        out.append({"Severe cytopenia": LABEL.get(r.outcome, r.outcome), "Phases": r.level,
+                    "Test": TEST_NAMES[r.statistic],
+                    "Statistic": "" if pd.isna(r.estimate) else (
+                        ("b = " if r.statistic == "mcnemar_exact" else "X2 = ")
+                        + format_number(r.estimate, 0 if r.statistic == "mcnemar_exact" else 2,
+                                        strip=False)),
+                    "P": format_p(r.p_value),
+                    f"Significant at {alpha:g}": "" if sig is None else ("yes" if sig else "no"),
+                    "Conclusion differs from the paper's test": differs})
     return pd.DataFrame(out)
 
 
@@ -230,5 +290,6 @@ def incidence_results(patients: pd.DataFrame, study: Mapping,
     stats = stat_frame(pd.concat([phase, onset, ci_stats], ignore_index=True))
     return {"stats": stats, "curve": curve,
             "tables": {"fig1b_incidence_phase": format_incidence_phase(stats),
+                       "fig1b_incidence_phase_tests": format_phase_tests(stats),
                        "fig1c_new_onset": format_new_onset(stats),
                        "fig1d_cumulative_incidence": format_curve(curve)}}
