@@ -190,6 +190,7 @@ class Study:
         self.scb = read_table(scb) if scb.exists() else None
         self.r = R()
         self._labs = None
+        self.near: dict = {}
 
     @property
     def labs(self) -> pd.DataFrame:
@@ -366,12 +367,16 @@ def refit_crs(st: Study, row) -> dict:
 
 def value_near(st: Study, test: str, day: int) -> pd.Series:
     """Per patient: the day's lowest value of ``test`` at ``day``, else day-1, else day+1."""
+    key = (test, day)
+    if key in st.near:
+        return st.near[key]
     labs = st.labs
     sub = labs[(labs["test"] == test) & labs["value"].notna()]
     out_ = pd.Series(np.nan, index=pd.Index(st.A["patient_id"].astype(str)))
     for off in (0, -1, 1):
         d = sub[sub["day"] == day + off].groupby(sub["patient_id"].astype(str))["value"].min()
         out_ = out_.fillna(d.reindex(out_.index))
+    st.near[key] = out_
     return out_
 
 
@@ -566,25 +571,36 @@ def refit_scb(st: Study, row) -> dict:
     return count_row(mask.to_numpy(bool) & known, known, row.statistic)
 
 
-def refit_daily_incidence(st: Study, row) -> dict:
-    """Supplementary Figure 1: patients of the analysis set with a value of the test on the day
-    (its lowest), and those below the threshold named in the method."""
+def _daily_counts(st: Study, row, day: int) -> tuple[int, int]:
+    """(below, with a value) on ``day`` for the outcome of ``row``: the value nearest the day
+    (d, else d-1, else d+1; a day's lowest), the population and threshold from the method."""
     test = re.search(r"\b(anc|hb|plt)\b", row.method).group(1)
-    day = int(row.level.removeprefix("day"))
-    labs = st.labs
-    ids = set(st.A["patient_id"].astype(str))
-    sub = labs[(labs["test"] == test) & (labs["day"] == day) & labs["value"].notna()
-               & labs["patient_id"].astype(str).isin(ids)]
-    v = sub.groupby(sub["patient_id"].astype(str))["value"].min()
-    if test == "hb" and "hb_male" in row.method:
+    pop = st.A
+    if row.outcome.endswith("_new_onset"):
+        pop = pop[is_true(pop, f"{row.outcome[:2]}_at_risk")]
+    v = value_near(st, test, day).reindex(pop["patient_id"].astype(str))
+    if "hb_male" in row.method:
         male, female = (float(x) for x in re.search(r"hb_male ([\d.]+).*hb_female ([\d.]+)", row.method).groups())
-        sex = pd.Series(st.A["sex"].to_numpy(object), index=st.A["patient_id"].astype(str)).reindex(v.index)
-        cut = np.where(sex == "M", male, np.where(sex == "F", female, np.nan))
-        known = np.isfinite(cut)
-        below = (v.to_numpy(float) < cut) & known
-        return count_row(below, known, row.statistic)
-    cut = float(re.search(r"value < ([\d.]+)", row.method).group(1))
-    return count_row((v < cut).to_numpy(bool), np.ones(len(v), bool), row.statistic)
+        cut = pop["sex"].map({"M": male, "F": female}).astype(float).to_numpy()
+    else:
+        cut = np.full(len(pop), float(re.search(r"value < ([\d.]+)", row.method).group(1)))
+    known = np.isfinite(cut) & v.notna().to_numpy(bool)
+    return int((v.to_numpy(float) < cut)[known].sum()), int(known.sum())
+
+
+def refit_daily_incidence(st: Study, row) -> dict:
+    """Supplementary Figure 1: patients below the threshold among those with a value that day."""
+    if row.statistic == "peak_day":
+        days = [int(x.removeprefix("day")) for x in st.stats.loc[
+            (st.stats["analysis"] == row.analysis) & (st.stats["outcome"] == row.outcome)
+            & (st.stats["statistic"] == "percent"), "level"]]
+        counts = {d: _daily_counts(st, row, d) for d in days}
+        pct = {d: 100.0 * c / n for d, (c, n) in counts.items() if n}
+        best = max(pct.values())
+        peak = min(d for d, v in pct.items() if v == best)
+        return out(counts[peak][1], peak)
+    below, n = _daily_counts(st, row, int(row.level.removeprefix("day")))
+    return count_row(np.arange(n) < below, np.ones(n, bool), row.statistic)
 
 
 FAMILIES = {

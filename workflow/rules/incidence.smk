@@ -1,6 +1,6 @@
 # Wang 2021 Figure 1B-D: incidence of severe cytopenia by phase (the paper's Pearson tests and the
-# paired McNemar tests), new onset after infusion and cumulative incidence of new-onset SN/SA/ST
-# and CRS.
+# paired McNemar tests), new onset after infusion, cumulative incidence of new-onset SN/SA/ST
+# and CRS, and Supplementary Figure 1A-E (daily incidence curves).
 
 
 rule incidence:
@@ -58,6 +58,20 @@ rule incidence:
             subcategory="Figure 1",
         ),
         curve_fig_pdf="results/{study}/figures/fig1d_cumulative_incidence.pdf",
+        daily_table=report(
+            "results/{study}/tables/supp_fig1_daily_incidence.csv",
+            caption="../report/incidence_daily.rst",
+            category="3. Wang 2021",
+            subcategory="Supplementary figures",
+        ),
+        daily_table_md="results/{study}/tables/supp_fig1_daily_incidence.md",
+        daily_fig=report(
+            "results/{study}/figures/supp_fig1_daily_incidence.png",
+            caption="../report/incidence_daily.rst",
+            category="3. Wang 2021",
+            subcategory="Supplementary figures",
+        ),
+        daily_fig_pdf="results/{study}/figures/supp_fig1_daily_incidence.pdf",
     log:
         "results/{study}/logs/incidence.log",
     params:
@@ -73,10 +87,11 @@ register(
     lambda s: [
         *(f"results/{s}/tables/{t}.{ext}"
           for t in ("fig1b_incidence_phase", "fig1b_incidence_phase_tests", "fig1c_new_onset",
-                    "fig1d_cumulative_incidence")
+                    "fig1d_cumulative_incidence", "supp_fig1_daily_incidence")
           for ext in ("csv", "md")),
         *(f"results/{s}/figures/{f}.{ext}"
-          for f in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence")
+          for f in ("fig1b_incidence_phase", "fig1c_new_onset", "fig1d_cumulative_incidence",
+                    "supp_fig1_daily_incidence")
           for ext in ("png", "pdf")),
     ],
 )

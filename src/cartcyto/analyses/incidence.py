@@ -20,6 +20,8 @@ Population: the analysis set (``in_analysis_set`` true) of ``derived/patients.cs
   censored at ``<L>_last_t3_day``, their last T3 measurement of the lineage's test) and for CRS
   in the whole analysis set (time = CRS onset day; others censored at the window end).
   Estimates are in percent.
+* Supplementary Figure 1A-E, ``incidence_daily``: :mod:`cartcyto.analyses.incidence_daily`
+  (given the cohort's blood counts).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, require
+from cartcyto.analyses.incidence_daily import daily_incidence, format_daily_incidence
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_number, format_p
 from cartcyto.stats import survival, tests
@@ -282,14 +285,22 @@ def format_curve(curve: pd.DataFrame) -> pd.DataFrame:
 
 
 def incidence_results(patients: pd.DataFrame, study: Mapping,
-                  labs: pd.DataFrame | None = None) -> dict:
-    """Every statistic of the family plus the printed tables and the curve."""
+                      labs: pd.DataFrame | None = None) -> dict:
+    """Every statistic of the family plus the printed tables and the curves; with ``labs`` (the
+    cohort's blood counts) also Supplementary Figure 1's daily incidence
+    (:mod:`cartcyto.analyses.incidence_daily`)."""
     phase = incidence_phase(patients, study)
     onset = incidence_new_onset(patients, study)
     ci_stats, curve = cumulative_incidence(patients, study)
-    stats = stat_frame(pd.concat([phase, onset, ci_stats], ignore_index=True))
-    return {"stats": stats, "curve": curve,
-            "tables": {"fig1b_incidence_phase": format_incidence_phase(stats),
-                       "fig1b_incidence_phase_tests": format_phase_tests(stats),
-                       "fig1c_new_onset": format_new_onset(stats),
-                       "fig1d_cumulative_incidence": format_curve(curve)}}
+    parts = [phase, onset, ci_stats]
+    if labs is not None:
+        daily_stats, _ = daily_incidence(patients, labs, study)
+        parts.append(daily_stats)
+    stats = stat_frame(pd.concat(parts, ignore_index=True))
+    tables = {"fig1b_incidence_phase": format_incidence_phase(stats),
+              "fig1b_incidence_phase_tests": format_phase_tests(stats),
+              "fig1c_new_onset": format_new_onset(stats),
+              "fig1d_cumulative_incidence": format_curve(curve)}
+    if labs is not None:
+        tables["supp_fig1_daily_incidence"] = format_daily_incidence(stats)
+    return {"stats": stats, "curve": curve, "tables": tables}
