@@ -100,3 +100,27 @@ def test_own_cohort_via_config_runs_only_that_study(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (tmp_path / "results/mine/derived/patients.csv").exists()
     assert not (tmp_path / "results/mine/statistics.csv").exists()  # only what the file needs
+
+
+def test_cohort_without_labs_runs_a_design_without_lab_families(tmp_path):
+    """Issue 9.5: patients.csv + crs.csv + markers.csv run a design whose families use no blood
+    counts; a design that uses them stops at parse time, naming labs.csv and the families."""
+    folder = tmp_path / "data" / "crs_only"
+    folder.mkdir(parents=True)
+    for table in ("patients", "crs", "markers"):
+        shutil.copy(REPO / "data" / "wang2021" / f"{table}.csv", folder / f"{table}.csv")
+    proc = run_snakemake(tmp_path, "studies:\n  crs_only:\n    cohort: data/crs_only\n    design: wang2021\n")
+    assert proc.returncode != 0
+    assert "labs.csv" in proc.stderr and "families that use blood counts" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*.*"))
+    proc = run_snakemake(tmp_path, "studies:\n  crs_only:\n    cohort: data/crs_only\n    design: wang2021\n"
+                                   "    overrides: {analyses: [table1]}\n")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = tmp_path / "results" / "crs_only"
+    derived = pd.read_csv(out / "derived" / "patients.csv")
+    assert len(derived) == 86 and "crs_max_grade" in derived.columns and "lg_max_il6" in derived.columns
+    assert not any(c.startswith(("sn_", "sa_", "st_", "pre_ld_")) for c in derived.columns)
+    stats = pd.read_csv(out / "statistics.csv")
+    assert set(stats["analysis"]) == {"table1", "crs_treatment"}   # Table 1 family rows only
+    assert "pht" not in set(stats["term"]) and "age_years" in set(stats["term"])

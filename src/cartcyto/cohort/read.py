@@ -32,7 +32,7 @@ from cartcyto.cohort.validate import (
     parse_numbers,
     read_table_text,
 )
-from cartcyto.design import schema_defaults
+from cartcyto.design import families_needing_labs, schema_defaults
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
 REQUIRED_TABLES = ("patients", "labs")
@@ -127,17 +127,27 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
 
     ``study`` is the resolved study; ``study["lymphodepletion"]`` gives the ``start_day`` and
     ``end_day`` used where patients have no ld_start_day / ld_end_day (without a study, the design
-    schema's defaults, -4 and -2).
+    schema's defaults, -4 and -2). ``labs`` is required without a study, and with a study that runs
+    a family using blood counts (:func:`cartcyto.design.families_needing_labs`); otherwise an
+    absent labs table reads as an empty one.
     """
     if not os.path.isdir(str(folder)):
         raise CohortError(str(folder), None, "the cohort folder does not exist",
                           "create the folder with patients.csv and labs.csv, or point the study's cohort at it")
     paths = table_paths(folder)
     for table in REQUIRED_TABLES:
-        if table not in paths:
+        if table not in paths and (table != "labs" or study is None):
             raise CohortError(os.path.join(str(folder), f"{table}.csv"), None, f"the required table '{table}' "
                               "is missing", f"add {table}.csv (or {table}.parquet) with at least the columns "
                               f"{', '.join(REQUIRED_COLUMNS[table])}")
+    if "labs" not in paths and study is not None and families_needing_labs(study):
+        raise CohortError(os.path.join(str(folder), "labs.csv"), None,
+                          "the table 'labs' is missing, and the design runs families that use blood "
+                          f"counts ({', '.join(families_needing_labs(study))})",
+                          f"add labs.csv (or labs.parquet) with at least the columns "
+                          f"{', '.join(REQUIRED_COLUMNS['labs'])}; or, for a cohort with only CRS grades "
+                          "and markers, run a design whose analyses include none of "
+                          f"{', '.join(families_needing_labs())} (e.g. overrides: {{analyses: [table1]}})")
     ld = (schema_defaults() if study is None else study)["lymphodepletion"]
     ld_start, ld_end = ld["start_day"], ld["end_day"]
     patients = normalise_patients(_read(paths["patients"], "patients"), ld_start, ld_end)

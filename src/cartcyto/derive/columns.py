@@ -92,6 +92,7 @@ LINEAGE_FIELDS = (
 )
 
 _HEMATOTOX = "when the design runs the hematotox family"
+_LABS = "when the cohort has blood counts (labs)"
 _NOT_GRADABLE = ("why the {} grade is empty (censored before the window, no value in it, or a "
                  "gap of more than max_gap_days next to a value meeting a day-count rule); empty "
                  "when graded")
@@ -178,11 +179,12 @@ _CARRIED = (
 
 PATIENTS: tuple[Column, ...] = (
     Column("patient_id", "string", "study code of the patient (never a record number)"),
-    *(Column(f"<L>_{f}", d, m) for f, d, m in LINEAGE_FIELDS),
+    *(Column(f"<L>_{f}", d, m, when=_LABS) for f, d, m in LINEAGE_FIELDS),
     Column("in_analysis_set", "boolean", "day-28 response among the design's analysis_set "
                                          "responses (a missing response as missing_response says)"),
-    Column("pht", "boolean", "prolonged hematological toxicity: `<L>_pht` of any lineage"),
-    Column("persistent_cytopenia", "boolean", "`<L>_persistent` of any lineage"),
+    Column("pht", "boolean", "prolonged hematological toxicity: `<L>_pht` of any lineage",
+           when=_LABS),
+    Column("persistent_cytopenia", "boolean", "`<L>_persistent` of any lineage", when=_LABS),
     Column("crs_max_grade", "Int64", "highest CRS grade (0 for a patient without crs rows); empty "
                                      "without a crs table or per-patient CRS summaries"),
     Column("crs_group", "string", "CRS group of crs_max_grade from the design's crs_groups "
@@ -206,14 +208,14 @@ PATIENTS: tuple[Column, ...] = (
            when="for each marker in markers.csv"),
     Column("lg_ldh", "float", "log10 of the baseline ldh", when="when patients.csv has ldh"),
     Column("neutropenia_t3", "boolean", "any-grade neutropenia in T3 (criteria cytopenia.anc); "
-                                        "empty without T3 ANC"),
+                                        "empty without T3 ANC", when=_LABS),
     Column("anemia_t3", "boolean", "any-grade anemia in T3 (cytopenia.hb_male / hb_female); empty "
-                                   "without T3 Hb or sex"),
+                                   "without T3 Hb or sex", when=_LABS),
     Column("thrombocytopenia_t3", "boolean", "any-grade thrombocytopenia in T3 (cytopenia.plt); "
-                                             "empty without T3 PLT"),
-    Column("pre_ld_anc", "float", "last daily ANC before lymphodepletion, 10^9/L"),
-    Column("pre_ld_hb", "float", "last daily Hb before lymphodepletion, g/L"),
-    Column("pre_ld_plt", "float", "last daily PLT before lymphodepletion, 10^9/L"),
+                                             "empty without T3 PLT", when=_LABS),
+    Column("pre_ld_anc", "float", "last daily ANC before lymphodepletion, 10^9/L", when=_LABS),
+    Column("pre_ld_hb", "float", "last daily Hb before lymphodepletion, g/L", when=_LABS),
+    Column("pre_ld_plt", "float", "last daily PLT before lymphodepletion, 10^9/L", when=_LABS),
     *(Column(n, d, m, when=_HEMATOTOX) for n, d, m in HEMATOTOX_FIELDS),
     *(Column(n, d, m, source="carried", when=_PATIENT_ROW) for n, d, m in _CARRIED),
 )
