@@ -149,44 +149,56 @@ def loop_lineage(daily: dict[int, float], tx_days: list[int], cfg: dict, study: 
     r = {k: (any(daily[d] < below for d in v) if v else None) for k, v in phase.items()}
     baseline = bool(r["t1"]) or bool(r["t2"])
     new_onset = not baseline and bool(r["t3"])
-    onset = None
-    if new_onset:
-        onset = next(d for d in phase["t3"] if daily[d] < below)
-    elif baseline:
-        onset = next(d for d in phase["t1"] + phase["t2"] if daily[d] < below)
+    onset = next((d for d in phase["t3"] if daily[d] < below), None)
     nadir_day = nadir_value = None
     for d in phase["t3"]:
         if nadir_value is None or daily[d] < nadir_value:
             nadir_day, nadir_value = d, daily[d]
-    recovery = censor = duration = recovered = None
+    window = study["criteria"]["transfusion_free_window"]
+    k = cfg["recovery_consecutive"]
+
+    def ok(m):
+        if daily[m] <= above:
+            return False
+        return not (cfg["transfusion"] and any(m - window <= t <= m for t in tx_days))
+
+    def run_starts(i):
+        return i + k <= len(days) and all(ok(days[i + j]) for j in range(k))
+
+    recovery = censor = duration = recovered = start = episode_duration = status = None
     if onset is not None:
-        start = onset if nadir_day is None else max(onset, nadir_day)
-        window = study["criteria"]["transfusion_free_window"]
-        k = cfg["recovery_consecutive"]
-
-        def ok(m):
-            if daily[m] <= above:
-                return False
-            return not (cfg["transfusion"] and any(m - window <= t <= m for t in tx_days))
-
+        # walk the days up to the onset: an episode opens on a severe day, closes on a run
+        is_open = False
         for i, d in enumerate(days):
-            if d > start and i + k <= len(days) and all(ok(days[i + j]) for j in range(k)):
-                recovery = d
+            if d == onset:
+                start = start if is_open else onset
                 break
+            if not is_open and daily[d] < below:
+                is_open, start = True, d
+            elif is_open and run_starts(i):
+                is_open = False
+        begin = max(onset, nadir_day)
+        recovery = next((d for i, d in enumerate(days) if d > begin and run_starts(i)), None)
         recovered = recovery is not None
         if recovered:
-            duration = recovery - onset
+            end, status = recovery, 1
         else:
-            censor = days[-1] if death is None else min(days[-1], death)
-            censor = max(censor, onset)
-            duration = censor - onset
+            within = study["death_competes_within_days"]
+            died = death is not None and death <= days[-1] + within and (t3_end is None or death <= t3_end)
+            censor = max(death if died else days[-1], onset)
+            end, status = censor, 2 if died else 0
+        duration, episode_duration = end - onset, end - start
+    or_zero = duration if onset is not None else (0 if phase["t3"] else None)
     pht_day = study["pht_day"]
     pht = onset is not None and onset <= pht_day and (
         recovery > pht_day if recovered else censor >= pht_day)
     after = study["persistent_after_day"]
     r.update(baseline=baseline, new_onset=new_onset, onset_day=onset, nadir_day=nadir_day,
              nadir_value=nadir_value, recovery_day=recovery, recovered=recovered,
-             duration_days=duration, censor_day=censor, at_risk=not baseline and bool(phase["t3"]),
+             duration_days=duration, censor_day=censor, episode_start_day=start,
+             episode_duration_days=episode_duration, recovery_status=status,
+             duration_days_or_zero=or_zero, last_t3_day=phase["t3"][-1] if phase["t3"] else None,
+             at_risk=not baseline and bool(phase["t3"]),
              pht=bool(pht), persistent=any(daily[d] < below for d in phase["t3"] if d > after))
     return r
 

@@ -36,13 +36,16 @@ def patients() -> pd.DataFrame:
         "sn_nadir_day": [4, 3, 2, 6, 7, 8, 9, 10, 12, 1],
         "sn_recovery_day": [15, nan, nan, 12, 14, nan, 20, 25, 30, 1],
         "sn_duration_days": [17, nan, nan, 9, 9, 20, 16, 18, 22, 1],
+        # as derived: the duration, 0 where no T3 value is severe (P2, P3)
+        "sn_duration_days_or_zero": [17, 0, 0, 9, 9, 20, 16, 18, 22, 1],
         "neutropenia_t3": [T, T, F, T, T, T, T, T, T, T],
     })
     for lin in ("sa", "st"):
         df[f"{lin}_baseline"] = F
         df[f"{lin}_new_onset"] = F
         df[f"{lin}_t3"] = F
-        for col in ("onset_day", "nadir_day", "recovery_day", "duration_days"):
+        for col in ("onset_day", "nadir_day", "recovery_day", "duration_days",
+                    "duration_days_or_zero"):
             df[f"{lin}_{col}"] = nan
     df["anemia_t3"] = df["thrombocytopenia_t3"] = ""
     return typed(df)
@@ -118,16 +121,18 @@ def test_kinetics_mean_sem_and_kruskal():
 
 
 def test_fig4_duration_zero_without_severe_cytopenia_after_infusion():
+    """Figure 4A-F rows rest on the derived columns as they are (the 0 is derived)."""
     df = crs.analysis_set(patients())
-    dur = crs.fig4_values(df, "sn", "duration_days").tolist()
+    dur = crs.fig4_values(df, "sn", "duration_days_or_zero").tolist()
     assert dur == [17, 0, 0, 9, 9, 20, 16, 18, 22]
     rec = crs.fig4_values(df, "sn", "recovery_day")
     assert rec.isna().tolist() == [False, True, True, False, False, True, False, False, False]
     st = crs.kruskal_crs_group(patients(), STUDY)
     direct = tests.kruskal([[17, 0, 0], [9, 9, 20], [16, 18, 22]], convention="spss").iloc[0]
-    r = _r(st, "kruskal_crs_group", "sn_duration_days", "H")
+    r = _r(st, "kruskal_crs_group", "sn_duration_days_or_zero", "H")
     assert r["p_value"] == pytest.approx(direct["p_value"]) and r["n"] == 9
-    assert _r(st, "kruskal_crs_group", "sn_duration_days", "median", "severe")["estimate"] == 18
+    assert _r(st, "kruskal_crs_group", "sn_duration_days_or_zero", "median", "severe")["estimate"] == 18
+    assert not (st["outcome"] == "sn_duration_days").any()
     direct = tests.kruskal([[15], [12, 14], [20, 25, 30]], convention="spss").iloc[0]
     assert _r(st, "kruskal_crs_group", "sn_recovery_day", "H")["p_value"] == pytest.approx(
         direct["p_value"])
@@ -169,14 +174,14 @@ def test_points_are_the_values_the_tests_rest_on():
     with_crs = pts[(pts["sample"] == "crs") & (pts["column"] == "crs_onset_day")]
     assert with_crs["value"].tolist() == [1, 2, 3, 1, 0, 2]          # P10 is outside the set
     k = crs.kruskal_points(patients())
-    dur = k[k["column"] == "sn_duration_days"]
+    dur = k[k["column"] == "sn_duration_days_or_zero"]
     assert dur.groupby("sample", sort=False)["value"].apply(list).to_dict() == {
         "none": [17, 0, 0], "mild": [9, 9, 20], "severe": [16, 18, 22]}
 
 
 def test_an_absent_column_is_named_not_read_as_false():
-    with pytest.raises(DerivedColumnError, match="'sn_t3'"):
-        crs.kruskal_crs_group(patients().drop(columns="sn_t3"), STUDY)
+    with pytest.raises(DerivedColumnError, match="'sn_duration_days_or_zero'"):
+        crs.kruskal_crs_group(patients().drop(columns="sn_duration_days_or_zero"), STUDY)
     with pytest.raises(DerivedColumnError, match="'anemia_t3'"):
         crs.incidence_by_crs(patients().drop(columns="anemia_t3"), STUDY)
     raw = patients().astype({"sn_new_onset": object})

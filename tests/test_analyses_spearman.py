@@ -41,6 +41,9 @@ def raw() -> pd.DataFrame:
         "sn_duration_days": 3.0 + (i * 5) % 8,
         "sa_duration_days": 4.0 + (i * 3) % 7,
         "st_duration_days": np.nan,
+        "sn_duration_days_or_zero": 3.0 + (i * 5) % 8,
+        "sa_duration_days_or_zero": 4.0 + (i * 3) % 7,
+        "st_duration_days_or_zero": np.nan,
         "sn_recovery_day": np.where(i % 4 == 0, np.nan, 8.0 + i),
         "sa_recovery_day": 9.0 + (i * 2) % 5,
         "st_recovery_day": np.nan,
@@ -125,44 +128,46 @@ def test_convention_r_uses_cor_test_rules():
 
 
 def test_recovery_uses_the_figure4_profiles():
-    """Figure 4G rows rest on the Figure 4A-F values: duration 0 without severe cytopenia after
-    infusion (L_t3 false), missing when unknown; recovery day only for recovered episodes."""
+    """Figure 4G rows rest on the Figure 4A-F columns of the derived table as they are:
+    L_duration_days_or_zero (0 without severe cytopenia after infusion, missing when unknown)
+    and L_recovery_day (recovered episodes only); nothing is recomputed per patient."""
     df = raw()
     i = np.arange(N)
-    # SN: new onset for even patients, baseline for i % 4 == 1, no severe SN after infusion for
-    # i % 4 == 3 (t3 false; one of them, P11, has no T3 value at all -> unknown)
-    df["sn_baseline"] = np.where(i % 4 == 1, "true", "false")
-    df["sn_t3"] = np.where(i % 4 == 3, "false", "true").astype(object)
-    df.loc[11, "sn_t3"] = ""
+    # SN: episodes for even patients and i % 4 == 1; no severe SN after infusion for i % 4 == 3
+    # (duration 0), except P11, which has no T3 value at all (unknown: missing)
     episode = (i % 2 == 0) | (i % 4 == 1)
     df["sn_duration_days"] = np.where(episode, df["sn_duration_days"], np.nan)
+    df["sn_duration_days_or_zero"] = np.where(episode, df["sn_duration_days"], 0.0)
+    df.loc[11, "sn_duration_days_or_zero"] = np.nan
     df["sn_recovery_day"] = np.where(episode, df["sn_recovery_day"], np.nan)
     df = typed(df)
     out = sp.recovery(df, convention="spss")
     assert set(out["analysis"]) == {"spearman_recovery"}
-    assert out["outcome"].unique().tolist() == ["sn_duration_days", "sa_duration_days",
-                                                "st_duration_days", "sn_recovery_day",
+    assert out["outcome"].unique().tolist() == ["sn_duration_days_or_zero", "sa_duration_days_or_zero",
+                                                "st_duration_days_or_zero", "sn_recovery_day",
                                                 "sa_recovery_day", "st_recovery_day"]
     assert out["term"].unique().tolist() == ["crs_onset_day", "crs_peak_day", "crs_recovery_day",
                                              "crs_duration_days", "lg_max_il6", "lg_max_il10",
                                              "lg_max_ferritin", "lg_ldh"]
     inset = df.iloc[:12]
-    expected = np.where(episode[:12], inset["sn_duration_days"], 0.0)
-    expected[11] = np.nan                                   # P11: no T3 value, status unknown
-    row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_peak_day")].iloc[0]
-    direct = tests.spearman(inset["crs_peak_day"], expected, convention="spss").iloc[0]
+    row = out[(out["outcome"] == "sn_duration_days_or_zero") & (out["term"] == "crs_peak_day")].iloc[0]
+    direct = tests.spearman(inset["crs_peak_day"], inset["sn_duration_days_or_zero"],
+                            convention="spss").iloc[0]
     assert row["n"] == 11
     assert row["estimate"] == pytest.approx(direct["estimate"], rel=1e-12)
     assert row["p_value"] == pytest.approx(direct["p_value"], rel=1e-12)
     assert "duration 0 without severe cytopenia" in row["method"]
+    # the n is the complete pairs of the two derived columns: anyone can refit it
+    both = inset[["crs_peak_day", "sn_duration_days_or_zero"]].astype(float).notna().all(axis=1)
+    assert row["n"] == both.sum()
     # pairwise complete: CRS onset missing for i % 3 == 0 (P00, P03, P06, P09); P11 unknown
-    row = out[(out["outcome"] == "sn_duration_days") & (out["term"] == "crs_onset_day")].iloc[0]
+    row = out[(out["outcome"] == "sn_duration_days_or_zero") & (out["term"] == "crs_onset_day")].iloc[0]
     assert row["n"] == 7
     # recovery day: episodes (P00-P10 even, P01, P05, P09) minus not recovered (i % 4 == 0)
     row = out[(out["outcome"] == "sn_recovery_day") & (out["term"] == "crs_peak_day")].iloc[0]
     assert row["n"] == 6
     # ST: no T3 values and no episode -> no one known to be free of ST: no pairs
-    st = out[out["outcome"] == "st_duration_days"]
+    st = out[out["outcome"] == "st_duration_days_or_zero"]
     assert (st["n"] == 0).all() and st["estimate"].isna().all()
 
 

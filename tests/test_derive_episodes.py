@@ -137,16 +137,26 @@ def test_new_onset_sets_exclude_baseline_and_patients_without_t3_values():
     base, t2sev, not3, new, never = (row(ep, p, "sn") for p in ("base", "t2sev", "noT3", "new", "never"))
     assert (base["baseline"], base["new_onset"], base["at_risk"], base["t1"], base["t2"], base["t3"]) == \
         (True, False, False, True, None, True)
-    # baseline episode: onset is the first severe pre-infusion day; recovery after the T3 nadir (day 1)
-    assert (base["onset_day"], base["nadir_day"], base["recovery_day"], base["duration_days"]) == (-7, 1, 2, 9)
+    # baseline patient: the onset is the first severe T3 day (day 1) for every patient; one value
+    # above 0.5 on day -6 is no recovery (3 are needed), so the episode started on day -7
+    assert (base["onset_day"], base["nadir_day"], base["recovery_day"], base["duration_days"]) == (1, 1, 2, 1)
+    assert (base["episode_start_day"], base["episode_duration_days"], base["recovery_status"]) == (-7, 9, 1)
     assert (t2sev["baseline"], t2sev["t1"], t2sev["t2"], t2sev["at_risk"], t2sev["onset_day"]) == \
-        (True, False, True, False, -2)
+        (True, False, True, False, 1)
+    assert t2sev["episode_start_day"] == -2
     assert (not3["baseline"], not3["new_onset"], not3["at_risk"], not3["t3"], not3["nadir_day"]) == \
         (False, False, False, None, None)
     assert (new["new_onset"], new["at_risk"], new["onset_day"], new["censor_day"], new["duration_days"]) == \
         (True, True, 4, 4, 0)
     assert (never["new_onset"], never["at_risk"], never["onset_day"], never["recovered"], never["nadir_value"]) == \
         (False, True, None, None, 0.9)
+    assert (never["episode_start_day"], never["episode_duration_days"], never["recovery_status"]) == \
+        (None, None, None)
+    assert (new["episode_start_day"], new["episode_duration_days"], new["recovery_status"]) == (4, 0, 0)
+    # Figure 4's duration: 0 when T3 values exist and none is severe, empty without T3 values
+    assert (base["duration_days_or_zero"], new["duration_days_or_zero"],
+            never["duration_days_or_zero"], not3["duration_days_or_zero"]) == (1, 0, 0, None)
+    assert (base["last_t3_day"], never["last_t3_day"], not3["last_t3_day"]) == (4, 4, None)
 
 
 def test_phase_boundaries_lymphodepletion_days_are_neither_t1_nor_t2():
@@ -158,12 +168,14 @@ def test_phase_boundaries_lymphodepletion_days_are_neither_t1_nor_t2():
     ld_start = resolve_study("w", {"cohort": "x", "design": "wang2021",
                                    "overrides": {"phases": {"t2_start": "ld_start"}}})
     r = row(derive_episodes(cohort(labs), ld_start), "ld", "sn")
-    assert (r["t1"], r["t2"], r["baseline"], r["onset_day"]) == (False, True, True, -4)
+    # baseline, but recovered on day -2 and never severe after the infusion: no onset, no episode
+    assert (r["t1"], r["t2"], r["baseline"], r["onset_day"]) == (False, True, True, None)
+    assert (r["episode_start_day"], r["recovered"], r["pht"]) == (None, None, False)
     # patient-specific lymphodepletion days override the design default
     # (T1 = day < -6 has no value here: t1 is missing, not false)
     pts = pd.DataFrame({"patient_id": ["ld"], "ld_start_day": [-6.0], "ld_end_day": [-4.0]})
     r = row(derive_episodes(cohort(labs, pts), WANG), "ld", "sn")
-    assert (r["t1"], r["t2"], r["baseline"], r["onset_day"]) == (None, True, True, -4)
+    assert (r["t1"], r["t2"], r["baseline"], r["onset_day"]) == (None, True, True, None)
 
 
 @pytest.mark.parametrize("pairs, pht", [
@@ -204,6 +216,87 @@ def test_long_table_shape_and_types():
     assert ep["new_onset"].tolist() == [True, False, False, False, True, False, False, False, False]
 
 
+# ---------------------------------------------------------------- episodes (issue 9)
+def test_worked_example_pre_infusion_anaemia_recovered_before_a_new_episode():
+    # Hb 55 d-10 (severe: episode opens), 70 d-2 (> 60, no PRBC: recovered on day -2),
+    # 75 d0, 58 d7 (severe again: the first severe T3 day opens a new episode), 62 d10 (recovery)
+    labs = series("a", "hb", [(-10, 55), (-2, 70), (0, 75), (7, 58), (10, 62)])
+    r = row(derive_episodes(cohort(labs), WANG), "a", "sa")
+    assert (r["baseline"], r["new_onset"], r["onset_day"], r["nadir_day"]) == (True, False, 7, 7)
+    assert (r["episode_start_day"], r["recovery_day"], r["episode_duration_days"]) == (7, 10, 3)
+    assert (r["duration_days"], r["recovered"], r["recovery_status"]) == (3, True, 1)
+
+
+def test_a_run_across_the_infusion_starts_before_it():
+    # ANC 0.3 d-6 (severe), 0.6 d-3, 0.7 d-1 (two values > 0.5 only: not recovered), 0.2 d1
+    # (onset), nadir 0.1 d3, then 0.6, 0.8, 0.9 on days 5, 6, 8 (recovery day 5)
+    labs = series("a", "anc", [(-6, 0.3), (-3, 0.6), (-1, 0.7), (1, 0.2), (3, 0.1), (5, 0.6),
+                                (6, 0.8), (8, 0.9)])
+    r = row(derive_episodes(cohort(labs), WANG), "a", "sn")
+    assert (r["baseline"], r["onset_day"], r["nadir_day"], r["recovery_day"]) == (True, 1, 3, 5)
+    assert (r["episode_start_day"], r["episode_duration_days"], r["duration_days"]) == (-6, 11, 4)
+
+
+def test_a_pre_infusion_episode_that_recovered_does_not_merge():
+    # PLT 10 d-9 (severe), 30 d-8, 35 d-7, 40 d-6 (3 values > 20, no transfusion: recovered on
+    # day -8), 15 d-5 (severe again: a second pre-infusion episode opens), 12 d2 (onset), nadir
+    # 8 d4, then 25, 30, 40 on days 9, 10, 11 (recovery day 9). The episode holding the onset is
+    # the second one (start -5), not the first (-9).
+    labs = series("a", "plt", [(-9, 10), (-8, 30), (-7, 35), (-6, 40), (-5, 15), (2, 12), (4, 8),
+                                (9, 25), (10, 30), (11, 40)])
+    r = row(derive_episodes(cohort(labs), WANG), "a", "st")
+    assert (r["onset_day"], r["nadir_day"], r["recovery_day"]) == (2, 4, 9)
+    assert (r["episode_start_day"], r["episode_duration_days"], r["duration_days"]) == (-5, 14, 7)
+    # a platelet transfusion on day -8 makes days -8..-6 no recovery: one episode from day -9
+    r = row(derive_episodes(cohort(labs, treatments=[("a", -8, "platelets")]), WANG), "a", "st")
+    assert (r["episode_start_day"], r["episode_duration_days"]) == (-9, 18)
+
+
+def test_a_recurrence_after_a_recovery_is_a_new_episode_and_the_onset_is_the_first():
+    # new onset d2 (0.2), recovered d4 (0.6, 0.7, 0.8 on 4-6), recurrence d8 (0.1 = nadir),
+    # recovered d10. The onset stays the first severe T3 day (2) and its episode starts there;
+    # recovery is searched after the nadir (day 8), as the contract defines it.
+    labs = series("a", "anc", [(-5, 2.0), (2, 0.2), (4, 0.6), (5, 0.7), (6, 0.8), (8, 0.1),
+                                (10, 0.6), (11, 0.7), (12, 0.9)])
+    r = row(derive_episodes(cohort(labs), WANG), "a", "sn")
+    assert (r["new_onset"], r["onset_day"], r["nadir_day"], r["recovery_day"]) == (True, 2, 8, 10)
+    assert (r["episode_start_day"], r["episode_duration_days"], r["recovery_status"]) == (2, 8, 1)
+    # pre-infusion: episode d-9 recovered (d-8..-6), recurrence d-3 running across the infusion
+    labs = series("b", "anc", [(-9, 0.2), (-8, 0.9), (-7, 0.9), (-6, 0.9), (-3, 0.3), (1, 0.2),
+                                (3, 0.6), (4, 0.7), (5, 0.8)])
+    r = row(derive_episodes(cohort(labs), WANG), "b", "sn")
+    assert (r["onset_day"], r["episode_start_day"], r["recovery_day"], r["episode_duration_days"]) == \
+        (1, -3, 3, 6)
+
+
+@pytest.mark.parametrize("death, status, censor", [
+    (14, 2, 14),      # died on the day of the last count: died before recovery
+    (19, 2, 19),      # died 5 days after it (<= 7): died before recovery, censored at death
+    (30, 0, 14),      # died 16 days after: recovery in between unknown, censored at the last count
+    (None, 0, 14),    # alive: censored at the last count
+])
+def test_death_before_recovery(death, status, censor):
+    # onset d3, nadir d10, never above 0.5 three times; last ANC on day 14
+    labs = series("a", "anc", [(-5, 2.0), (3, 0.3), (10, 0.1), (12, 0.6), (14, 0.4)])
+    pts = pd.DataFrame({"patient_id": ["a"], "death_day": [np.nan if death is None else float(death)]})
+    r = row(derive_episodes(cohort(labs, pts), WANG), "a", "sn")
+    assert (r["recovered"], r["recovery_status"], r["censor_day"]) == (False, status, censor)
+    assert (r["duration_days"], r["episode_duration_days"]) == (censor - 3, censor - 3)
+    # a death after t3_end is outside the window: censored at the last count within it
+    short = resolve_study("w", {"cohort": "x", "design": "wang2021", "overrides": {"phases": {"t3_end": 15}}})
+    r = row(derive_episodes(cohort(labs, pts), short), "a", "sn")
+    assert r["recovery_status"] == (status if death is None or death <= 15 else 0)
+
+
+def test_death_window_is_a_design_key():
+    labs = series("a", "anc", [(3, 0.3), (14, 0.4)])
+    pts = pd.DataFrame({"patient_id": ["a"], "death_day": [30.0]})
+    wide = resolve_study("w", {"cohort": "x", "design": "wang2021",
+                               "overrides": {"death_competes_within_days": 20}})
+    r = row(derive_episodes(cohort(labs, pts), wide), "a", "sn")
+    assert (r["recovery_status"], r["censor_day"], r["duration_days"]) == (2, 30, 27)
+
+
 def _load_benchmark():
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "derive_scale.py"
     spec = importlib.util.spec_from_file_location("derive_scale", path)
@@ -225,6 +318,10 @@ def test_vectorised_equals_reference_loop_on_random_patients(design, overrides, 
     ref = bench.loop_episodes(c, study)
     assert len(vec) == len(ref) == 600
     assert vec["new_onset"].sum() > 50 and vec["recovered"].sum() > 50  # the check is not vacuous
+    start, onset = vec["episode_start_day"].astype(float), vec["onset_day"].astype(float)
+    assert (start < onset).sum() > 10                            # runs across the infusion
+    assert (vec["baseline"].fillna(False) & (start == onset)).sum() > 5   # recovered before it
+    assert (vec["recovery_status"] == 2).sum() > 0 and (vec["recovery_status"] == 0).sum() > 0
     for col in ref.columns:
         a = [None if pd.isna(x) else x for x in vec[col].astype(object)]
         b = [None if pd.isna(x) else x for x in ref[col].astype(object)]

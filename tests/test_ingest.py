@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from cartcyto.cohort.errors import CohortError
+from cartcyto.design import schema_defaults
 from cartcyto.cohort.read import cohort_files, read_cohort
 from cartcyto.cohort.validate import DATE_PATTERN, looks_like_identifier
 from ingest_fixtures import add_column, map_text, write_clean_cohort
@@ -82,7 +83,7 @@ def test_lymphodepletion_defaults_fill_only_missing_days(folder):
     p = read_cohort(folder).patients.set_index("patient_id")
     assert p.loc["P01", ["ld_start_day", "ld_end_day"]].tolist() == [-5.0, -3.0]  # own values kept
     assert p.loc["P02", ["ld_start_day", "ld_end_day"]].tolist() == [-4.0, -2.0]  # contract defaults
-    study = {"lymphodepletion": {"start_day": -6, "end_day": -3}}
+    study = {**schema_defaults(), "lymphodepletion": {"start_day": -6, "end_day": -3}}
     p = read_cohort(folder, study).patients.set_index("patient_id")
     assert p.loc["P04", ["ld_start_day", "ld_end_day"]].tolist() == [-6.0, -3.0]
     assert p.loc["P03", ["ld_start_day", "ld_end_day"]].tolist() == [-4.0, -2.0]

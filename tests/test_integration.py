@@ -10,49 +10,19 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-EXPECTED = REPO / "tests" / "expected_scorecard.csv"
-STUDIES = ("wang2021", "mullanfiroze2022")
+from workflow_run import EXPECTED, REPO, STUDIES, bundled_copy, clean_run, run_snakemake  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 
-def run_snakemake(workdir: Path, config: str | None = None, *args: str) -> subprocess.CompletedProcess:
-    """Run the repository's Snakefile with `workdir` as working directory."""
-    cfg = workdir / "config.yaml"
-    if config is None:
-        shutil.copy(REPO / "config.yaml", cfg)
-    else:
-        cfg.write_text(config, encoding="utf-8")
-    cmd = [str(SNAKEMAKE), *args, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(cfg), "--cores", "2", "--quiet", "progress"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-
-
-def bundled_copy(root: Path) -> Path:
-    shutil.copytree(REPO / "data", root / "data")
-    return root
-
-
-def clean_run(tmp_path_factory, name: str) -> Path:
-    """The bundled studies run from clean in a fresh copy of data/."""
-    work = bundled_copy(tmp_path_factory.mktemp(name))
-    proc = run_snakemake(work)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return work
-
-
 @pytest.fixture(scope="module")
-def run_a(tmp_path_factory):
-    return clean_run(tmp_path_factory, "run_a")
+def run_a(bundled_run):
+    """The bundled studies run from clean (shared with tests/test_refit.py, see conftest.py)."""
+    return bundled_run
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +120,27 @@ def test_an_unchanged_cohort_is_read_once_across_snakemake_calls(tmp_path):
     changed = run_snakemake(tmp_path, config, target)
     assert changed.returncode == 0 and read in changed.stderr
     assert not (tmp_path / "results/mine/statistics.csv").exists()  # still only what the target needs
+
+
+def test_cohort_without_labs_runs_a_design_without_lab_families(tmp_path):
+    """Issue 9.5: patients.csv + crs.csv + markers.csv run a design whose families use no blood
+    counts; a design that uses them stops at parse time, naming labs.csv and the families."""
+    folder = tmp_path / "data" / "crs_only"
+    folder.mkdir(parents=True)
+    for table in ("patients", "crs", "markers"):
+        shutil.copy(REPO / "data" / "wang2021" / f"{table}.csv", folder / f"{table}.csv")
+    proc = run_snakemake(tmp_path, "studies:\n  crs_only:\n    cohort: data/crs_only\n    design: wang2021\n")
+    assert proc.returncode != 0
+    assert "labs.csv" in proc.stderr and "families that use blood counts" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*.*"))
+    proc = run_snakemake(tmp_path, "studies:\n  crs_only:\n    cohort: data/crs_only\n    design: wang2021\n"
+                                   "    overrides: {analyses: [table1]}\n")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = tmp_path / "results" / "crs_only"
+    derived = pd.read_csv(out / "derived" / "patients.csv")
+    assert len(derived) == 86 and "crs_max_grade" in derived.columns and "lg_max_il6" in derived.columns
+    assert not any(c.startswith(("sn_", "sa_", "st_", "pre_ld_")) for c in derived.columns)
+    stats = pd.read_csv(out / "statistics.csv")
+    assert set(stats["analysis"]) == {"table1", "crs_treatment"}   # Table 1 family rows only
+    assert "pht" not in set(stats["term"]) and "age_years" in set(stats["term"])

@@ -6,6 +6,9 @@ The message must also say how to fix it, and the failed read must leave every in
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -55,6 +58,25 @@ def latin1_cell(d):
     rows[2][rows[0].index("car_target")] = "CD19 Müller"
     text = "".join(",".join(r) + "\n" for r in rows)
     (d / "patients.csv").write_bytes(text.encode("latin-1"))
+
+
+def rename_tests(names):
+    """labs.test values renamed (anc -> NEUTRO ...): names the project does not know."""
+    def mutate(d):
+        rows = read_rows(d, "labs")
+        t = rows[0].index("test")
+        for row in rows[1:]:
+            row[t] = names.get(row[t], row[t])
+        write_rows(d, "labs", rows)
+    return mutate
+
+
+# a zip container (an .xlsx workbook is one) and a header followed by binary bytes: pyarrow's CSV
+# reader printed an "Exception ignored in ... UnicodeDecodeError" traceback on such rows
+ZIP_BYTES = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)) * 8
+HEADER_THEN_BINARY = b"patient_id,day,test,value\nP01,1,anc,0.5\n" + bytes(range(128, 256)) * 16 + b"\n"
+HEADER_THEN_HIGH_BYTES = (b"patient_id,day,test,value\nP01,1,anc,0.5\n"
+                          + b"P02,3,anc,\xc3\x28\xa0\xa1\xff,x,y\n")
 
 
 def labs_as_parquet(change):
@@ -198,6 +220,14 @@ CASES = [
     Case("empty_test_name", cell("labs", 2, "test", ""), "labs.csv", "test", "test is empty", (2, "P01")),
     Case("duplicate_column", lambda d: add_column(d, "patients", "Age_Years", "3"), "patients.csv", "age_years",
          "appears twice"),
+    # input that would otherwise be silently ignored (issue 9.6)
+    Case("labs_tests_all_unrecognised", rename_tests({"anc": "NEUTRO", "hb": "HEMO", "plt": "PLAQ"}), "labs.csv",
+         "test", "no anc, hb or plt rows at all"),
+    Case("binary_labs_zip", write_bytes("labs", ZIP_BYTES), "labs.csv", None, "not UTF-8 text: it holds binary"),
+    Case("binary_labs_after_header", write_bytes("labs", HEADER_THEN_BINARY), "labs.csv", None,
+         "not UTF-8 text"),
+    Case("ragged_undecodable_row", write_bytes("labs", HEADER_THEN_HIGH_BYTES), "labs.csv", None,
+         "not UTF-8 text (undecodable bytes on line 3)", (3, "P02")),
     Case("parquet_unknown_patient", labs_as_parquet(lambda f: f.loc.__setitem__((3, "patient_id"), "P99")),
          "labs.parquet", "patient_id", "not found", (5, "P99")),
 ]
@@ -272,3 +302,36 @@ def test_missing_folder_is_refused(tmp_path):
 def test_clean_cohort_itself_is_accepted(tmp_path):
     cohort = read_cohort(write_clean_cohort(tmp_path / "cohort"))
     assert len(cohort.patients) == 4 and len(cohort.labs) == len(CLEAN_CSV["labs"].splitlines()) - 1
+
+
+@pytest.mark.parametrize("data", [ZIP_BYTES, HEADER_THEN_BINARY, HEADER_THEN_HIGH_BYTES],
+                         ids=["zip", "header_then_binary", "ragged_undecodable_row"])
+def test_binary_labs_print_no_traceback(data, tmp_path):
+    """On a real console (a fresh interpreter: pytest would turn pyarrow's 'Exception ignored'
+    print into a warning) the read prints nothing but the message, which says not UTF-8 text."""
+    folder = write_clean_cohort(tmp_path / "cohort")
+    (folder / "labs.csv").write_bytes(data)
+    code = ("import sys; from cartcyto.cohort.read import read_cohort; "
+            "from cartcyto.cohort.errors import CohortError\n"
+            f"try:\n    read_cohort({str(folder)!r})\nexcept CohortError as e:\n    print(e.message())")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert "not UTF-8 text" in proc.stdout and "CSV parse error" not in proc.stdout
+
+
+def test_a_lineage_the_design_grades_without_rows_is_refused(tmp_path):
+    from design_fixtures import resolved
+    folder = write_clean_cohort(tmp_path / "cohort")
+    rows = read_rows(folder, "labs")
+    write_rows(folder, "labs", [r for r in rows if r[rows[0].index("test")] != "plt"])
+    with pytest.raises(CohortError) as caught:
+        read_cohort(folder, resolved("wang2021"))
+    message = caught.value.message()
+    assert caught.value.file == str(folder / "labs.csv") and caught.value.column == "test"
+    assert "no rows of the test(s) plt, which the design grades (st from plt)" in message
+    assert "the tests found: 'anc' (4 rows), 'hb' (3 rows)" in message
+    assert "lab_test_names" in message
+    # a design that grades nothing reads the same labs (they are carried)
+    assert len(read_cohort(folder, resolved("wang2021", overrides={"analyses": ["table1"]})).labs) == 7

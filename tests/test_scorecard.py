@@ -314,3 +314,24 @@ def test_mullanfiroze_published_keys_exist_in_the_analysis_rows():
     assert missing.empty, missing.to_string()
     p = sc.set_index("item").loc["prior_sct.persistent_cytopenia.prior_hsct.true_vs_false.chi2.p_value"]
     assert p["status"] == "discrepant"  # the .5999 of the letter, whatever the cohort
+
+
+def test_alternative_tests_say_where_they_change_the_conclusion():
+    """A p-value item with alternatives (e.g. the paired McNemar rows beside the paper's
+    unpaired Pearson test) notes, per alternative, whether it reaches the same conclusion."""
+    it = item("<0.001", "p_category", analysis="incidence_phase_test", statistic="chi2",
+              field="p_value", term="", outcome="sn", level="T1 vs T2",
+              alternatives="mcnemar_exact;mcnemar_chi2")
+    stats = stat_frame([
+        stat_row("incidence_phase_test", "chi2", 12.0, outcome="sn", level="T1 vs T2", p_value=0.0004),
+        stat_row("incidence_phase_test", "mcnemar_exact", 0.0, outcome="sn", level="T1 vs T2",
+                 p_value=0.0002),
+        stat_row("incidence_phase_test", "mcnemar_chi2", 3.1, outcome="sn", level="T1 vs T2",
+                 p_value=0.08),
+    ])
+    r = build_scorecard(pd.DataFrame([it]), stats).iloc[0]
+    assert r["status"] == "match"
+    assert ("mcnemar_exact p_value=0.0002 (meets the printed <0.001; same conclusion at alpha "
+            "0.05)") in r["detail"]
+    assert ("mcnemar_chi2 p_value=0.08 (not the printed <0.001; changes the conclusion at alpha "
+            "0.05: not significant, the reproduced chi2 test significant)") in r["detail"]

@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 
 from cartcyto.stats.tests import (
     CHI2_PLAIN, CHI2_YATES, CHI2_YATES_NOT_2X2, FISHER_CONDITIONAL, FISHER_SAMPLE, KRUSKAL,
-    MW_R_ASYMPTOTIC, MW_R_EXACT, MW_SPSS, SPEARMAN_EXACT, SPEARMAN_T, TEST_COLUMNS, bonferroni,
-    chi_square, fisher_exact, kruskal, mann_whitney, spearman,
+    MCNEMAR, MW_R_ASYMPTOTIC, MW_R_EXACT, MW_SPSS, SPEARMAN_EXACT, SPEARMAN_T, TEST_COLUMNS,
+    bonferroni, chi_square, fisher_exact, kruskal, mann_whitney, mcnemar, spearman,
 )
 
 RTOL = 1e-9
@@ -171,6 +171,67 @@ def test_fisher_exact_against_R_tea_and_zero_cell():
     assert one(fisher_exact([[0, 6], [5, 2]])).estimate == 0
     with pytest.raises(ValueError, match="2x2"):
         fisher_exact(T23)
+
+
+# ---- McNemar ------------------------------------------------------------------------------------
+# R: m1 <- matrix(c(10, 15, 5, 46), 2, byrow = TRUE); m2 <- matrix(c(3, 1, 8, 12), 2, byrow = TRUE)
+#    m3 <- matrix(c(4, 3, 3, 9), 2, byrow = TRUE)   (rows: first yes/no; columns: second yes/no)
+M1, M2, M3 = [[10, 15], [5, 46]], [[3, 1], [8, 12]], [[4, 3], [3, 9]]
+
+
+def test_mcnemar_m1_against_R():
+    r = one(mcnemar(M1, method="exact"))
+    # R: binom.test(15, 20, p = 0.5)[c("statistic", "p.value")]
+    assert_allclose([r.estimate, r.p_value], [15, 0.0413894653320313], rtol=RTOL)
+    assert r.statistic == "b" and r.n == 76 and np.isnan(r.dof) and r.method == MCNEMAR["exact"]
+    r = one(mcnemar(M1, method="asymptotic"))
+    # R: mcnemar.test(m1, correct = FALSE)[c("statistic", "parameter", "p.value")]
+    assert_allclose([r.estimate, r.dof, r.p_value], [5, 1, 0.0253473186774683], rtol=RTOL)
+    assert r.statistic == "chi2" and "no continuity correction" in r.method
+    r = one(mcnemar(M1, method="asymptotic_corrected"))
+    # R: mcnemar.test(m1)[c("statistic", "parameter", "p.value")]
+    assert_allclose([r.estimate, r.dof, r.p_value], [4.05, 1, 0.0441713449084427], rtol=RTOL)
+    assert "Edwards continuity correction" in r.method
+
+
+def test_mcnemar_m2_small_and_m3_balanced_against_R():
+    # R: binom.test(1, 9, p = 0.5)[c("statistic", "p.value")]
+    assert_allclose([one(mcnemar(M2, method="exact")).estimate, one(mcnemar(M2, method="exact")).p_value],
+                    [1, 0.0390625], rtol=RTOL)
+    # R: mcnemar.test(m2, correct = FALSE)$statistic, $p.value
+    assert_allclose(one(mcnemar(M2, method="asymptotic"))[["estimate", "p_value"]].to_list(),
+                    [5.44444444444444, 0.0196306572572907], rtol=RTOL)
+    # R: mcnemar.test(m2)$statistic, $p.value
+    assert_allclose(one(mcnemar(M2, method="asymptotic_corrected"))[["estimate", "p_value"]].to_list(),
+                    [4, 0.0455002638963585], rtol=RTOL)
+    # R: binom.test(3, 6, p = 0.5)$p.value
+    assert one(mcnemar(M3, method="exact")).p_value == 1.0
+    # R: mcnemar.test(m3)[c("statistic", "p.value")]   (R applies no correction when b = c)
+    assert_allclose(one(mcnemar(M3, method="asymptotic_corrected"))[["estimate", "p_value"]].to_list(),
+                    [0, 1], rtol=RTOL)
+
+
+def test_mcnemar_paired_flags_drop_incomplete_pairs():
+    f1 = [True, True, False, False, True, None, False, True, False, True, True, False]
+    f2 = [True, False, True, False, False, True, nan, False, False, False, True, True]
+    r = one(mcnemar(f1, f2, method="asymptotic_corrected"))
+    # R: mcnemar.test(table(factor(f1, c(TRUE, FALSE)), factor(f2, c(TRUE, FALSE))))[c("statistic", "p.value")]
+    assert_allclose([r.estimate, r.p_value], [0.166666666666667, 0.683091398309609], rtol=RTOL)
+    assert r.n == 10
+    assert one(mcnemar(np.array(f1[:5]), np.array(f2[:5]), method="exact")).n == 5
+
+
+def test_mcnemar_degenerate_and_invalid():
+    r = one(mcnemar([[5, 0], [0, 7]], method="asymptotic"))
+    assert np.isnan(r.p_value) and "no discordant pair" in r.method and r.n == 12
+    with pytest.raises(ValueError, match="method"):
+        mcnemar(M1, method="yates")
+    with pytest.raises(ValueError, match="2x2"):
+        mcnemar([[1, 2, 3], [4, 5, 6]], method="exact")
+    with pytest.raises(ValueError, match="equal lengths"):
+        mcnemar([True, False], [True], method="exact")
+    with pytest.raises(ValueError, match="True/False"):
+        mcnemar([True, "x"], [True, False], method="exact")
 
 
 # ---- Kruskal-Wallis ----------------------------------------------------------------------------

@@ -112,8 +112,13 @@ def test_study_mapping_of_local_codes(clean, tmp_path):
     twin = read_cohort(folder, study)
     assert_twin(twin, clean)
     assert "labs.test: 'LAB0042' read as anc (study mapping lab_test_names), 4 row(s)" in twin.notes
-    # without the mapping the local codes are carried and listed, not silently graded
-    assert read_cohort(folder).unknown_names == {"labs.test": ["hb-local", "lab0042", "lab0043"]}
+    # without the mapping nothing would be graded: the read stops, listing the names and the fix
+    with pytest.raises(CohortError) as caught:
+        read_cohort(folder)
+    message = caught.value.message()
+    assert "no anc, hb or plt rows at all" in message and "column 'test'" in message
+    assert "'lab0042' (4 rows), 'lab0043' (4 rows), 'hb-local' (3 rows)" in message
+    assert "lab_test_names" in message
 
 
 def test_neutrophil_percent_with_wbc_of_the_same_draw_gives_anc(clean, tmp_path):

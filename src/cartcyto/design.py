@@ -120,6 +120,13 @@ def analysis_families() -> list[str]:
     return list(design_schema()["properties"]["analyses"]["items"]["enum"])
 
 
+def families_needing_labs(study: Mapping[str, Any] | None = None) -> list[str]:
+    """The families that read the cohort's blood counts (the schema's ``analyses.x-needs-labs``);
+    with a resolved ``study``, those of them the study runs (in its order)."""
+    declared = list(design_schema()["properties"]["analyses"]["x-needs-labs"])
+    return declared if study is None else [f for f in study["analyses"] if f in declared]
+
+
 # ------------------------------------------------------------------------------ merging
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any] | None) -> dict:
     """Recursively merge ``override`` into a copy of ``base`` (override wins; lists are replaced)."""

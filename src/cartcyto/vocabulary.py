@@ -40,6 +40,7 @@ LABELS = {
     "toci_or_steroid": "Tocilizumab/corticosteroids",
     "sn_nadir_value": "Nadir ANC", "sa_nadir_value": "Nadir Hb", "st_nadir_value": "Nadir PLT",
     **{f"{lin}_duration_days": f"{lin.upper()} duration" for lin in LINEAGES},
+    **{f"{lin}_duration_days_or_zero": f"{lin.upper()} duration (0 if none)" for lin in LINEAGES},
     **{f"{lin}_recovery_day": f"{lin.upper()} recovery day" for lin in LINEAGES},
     "los_days": "Length of stay", "cost_total": "Total cost", "cost_drug": "Drug cost",
     "cost_lab": "Lab test cost", "cost_gcsf": "G-CSF cost", "cost_oxygen": "Oxygen cost",

@@ -101,3 +101,22 @@ spear("sp20neg", a20, -b20)
 pp <- c(0.01, 0.2, 0.04, 0.5, NA)
 out("bonf k=6", p.adjust(pp, "bonferroni", n = 6))
 out("bonf k=30", p.adjust(pp, "bonferroni", n = 30))
+
+# ---- McNemar (paired 2x2: rows first yes/no, columns second yes/no) ----
+m1 <- matrix(c(10, 15, 5, 46), nrow = 2, byrow = TRUE)      # b = 15, c = 5
+m2 <- matrix(c(3, 1, 8, 12), nrow = 2, byrow = TRUE)        # b = 1, c = 8
+m3 <- matrix(c(4, 3, 3, 9), nrow = 2, byrow = TRUE)         # b = c = 3
+for (nm in c("m1", "m2", "m3")) {
+  m <- get(nm)
+  b <- binom.test(m[1, 2], m[1, 2] + m[2, 1], p = 0.5)
+  out(paste0("mcnemar_", nm, "_exact b, p"), b$statistic, b$p.value)
+  a <- mcnemar.test(m, correct = FALSE)
+  out(paste0("mcnemar_", nm, "_asymptotic X2, df, p"), a$statistic, a$parameter, a$p.value)
+  a <- mcnemar.test(m)
+  out(paste0("mcnemar_", nm, "_corrected X2, df, p"), a$statistic, a$parameter, a$p.value)
+}
+# paired flags with missing members (pairs with an NA dropped): the table of the complete pairs
+f1 <- c(TRUE, TRUE, FALSE, FALSE, TRUE, NA, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE)
+f2 <- c(TRUE, FALSE, TRUE, FALSE, FALSE, TRUE, NA, FALSE, FALSE, FALSE, TRUE, TRUE)
+a <- mcnemar.test(table(factor(f1, c(TRUE, FALSE)), factor(f2, c(TRUE, FALSE))))
+out("mcnemar_flags_corrected X2, p", a$statistic, a$p.value)

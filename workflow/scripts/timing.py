@@ -13,8 +13,13 @@ from cartcyto.report.rows import write_stats  # noqa: E402
 from cartcyto.report.tables import method_note, write_table  # noqa: E402
 
 NOTE = ("Median [range] of days from infusion (duration in days); n = patients with a value. "
-        "Onset of a baseline episode is its first severe day before infusion; recovery day only "
-        "for recovered episodes; duration of an unrecovered episode runs to its censoring day.")
+        "Recovery day only for recovered episodes; duration of an unrecovered episode runs to "
+        "its censoring day.")
+EPISODE_NOTE = ("Episodes (derived columns <L>_episode_start_day, <L>_episode_duration_days): "
+                "the episode holding the first severe day after infusion; its start is negative "
+                "when it began before the infusion, and an episode that recovered before the "
+                "infusion is not merged with it. A baseline-severe patient never severe after "
+                "the infusion has no episode here.")
 
 
 def main(snakemake):
@@ -27,13 +32,13 @@ def main(snakemake):
     log.info("timing: %d statistics rows (convention %s)", len(stats), study["conventions"])
     write_table(tables["supp_table1_timing_all"], stem(out.all_table),
                 title="Supplementary Table 1: temporal characteristics of severe cytopenia "
-                      "(baseline + new onset)", note=NOTE)
+                      "(baseline + new onset)", note=f"{NOTE} {EPISODE_NOTE}")
     write_table(tables["supp_table2_timing_new_onset"], stem(out.new_table),
                 title="Supplementary Table 2: temporal characteristics of new-onset severe cytopenia",
                 note=NOTE)
     write_table(tables["supp_fig2_timing_baseline_vs_new"], stem(out.vs_table),
                 title="Supplementary Figure 2: baseline-severe vs new-onset severe cytopenia",
-                note=f"{NOTE} P: {method_note(stats, 'timing_baseline_vs_new')}.")
+                note=f"{NOTE} {EPISODE_NOTE} P: {method_note(stats, 'timing_baseline_vs_new')}.")
     fig_timing_baseline_vs_new(res["points"], stats, stem(out.vs_fig))
     log.info("timing: tables and figure written")
 

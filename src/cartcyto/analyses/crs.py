@@ -15,10 +15,10 @@ Population: the analysis set (``in_analysis_set`` true); CRS groups from ``crs_g
   the nearest day within +/-1, ties to the earlier day; a day's value is its lowest
   measurement): mean and SEM per group (``level`` ``day5:mild``) and Kruskal-Wallis H over the
   groups at each day (``level`` ``day5``).
-* Figure 4A-F, ``kruskal_crs_group``: duration (0 for patients without severe cytopenia after the
-  infusion, as the Figure 4 legend defines) and recovery day (patients who recovered from a
-  severe episode) of SN, SA, ST by CRS group: Kruskal-Wallis H and per-group medians with a
-  distribution-free 95% CI.
+* Figure 4A-F, ``kruskal_crs_group``: duration (``<L>_duration_days_or_zero``: 0 for patients
+  without severe cytopenia after the infusion, as the Figure 4 legend defines) and recovery day
+  (``<L>_recovery_day``: patients who recovered from a severe episode) of SN, SA, ST by CRS
+  group: Kruskal-Wallis H and per-group medians with a distribution-free 95% CI.
 
 The per-patient values the Figure 2A and 4A-F tests rest on are tidy frames of their own
 (:func:`timing_points`, :func:`kruskal_points`); the figures draw those points and the rows.
@@ -51,9 +51,9 @@ ANY_GRADE = {"sn": "neutropenia_t3", "sa": "anemia_t3", "st": "thrombocytopenia_
 OUTCOME_LABEL = {"neutropenia_t3": "Neutropenia", "anemia_t3": "Anemia",
                  "thrombocytopenia_t3": "Thrombocytopenia", "sn_t3": "Severe neutropenia",
                  "sa_t3": "Severe anemia", "st_t3": "Severe thrombocytopenia",
-                 **{f"{lin}_{w}": f"{lab} {w.replace('_days', '').replace('_', ' ')}"
+                 **{f"{lin}_{w}": f"{lab} {w.replace('_days', '').replace('_or_zero', '').replace('_', ' ')}"
                     for lin, lab in (("sn", "SN"), ("sa", "SA"), ("st", "ST"))
-                    for w in ("duration_days", "recovery_day")}}
+                    for w in ("duration_days", "duration_days_or_zero", "recovery_day")}}
 MEASURE_WORD = {"onset_day": "onset", "nadir_day": "nadir", "recovery_day": "recovery",
                 "crs_onset_day": "CRS onset", "crs_peak_day": "CRS peak",
                 "crs_recovery_day": "CRS recovery"}
@@ -221,24 +221,20 @@ def kinetics_by_crs(patients: pd.DataFrame, labs: pd.DataFrame, study: Mapping) 
 
 
 # --------------------------------------------------------------------------- Figure 4A-F
-FIG4_MEASURES = ("duration_days", "recovery_day")
+FIG4_MEASURES = ("duration_days_or_zero", "recovery_day")
+"""Figure 4A-F columns of ``derived/patients.csv`` (per lineage): the duration with 0 for patients
+without severe cytopenia after the infusion (the Figure 4 legend), and the recovery day."""
 
 
 def fig4_values(df: pd.DataFrame, lin: str, what: str) -> pd.Series:
-    """Per patient of ``df``: duration (0 without a severe episode after infusion) or recovery day."""
-    require(df, f"{lin}_baseline", f"{lin}_new_onset", f"{lin}_t3", f"{lin}_{what}")
-    episode = (df[f"{lin}_baseline"].fillna(False) | df[f"{lin}_new_onset"].fillna(False)
-               ).to_numpy(bool)
-    if what == "recovery_day":
-        return df[f"{lin}_recovery_day"].astype(float).where(episode)
-    none_after = (df[f"{lin}_t3"] == False).fillna(False).to_numpy(bool) & ~episode  # noqa: E712
-    dur = df[f"{lin}_duration_days"].astype(float).where(episode)
-    return dur.mask(none_after, 0.0)
+    """Per patient of ``df``: the Figure 4A-F column ``<lin>_<what>`` as float (a derived column:
+    nothing is computed here, so the rows refit from the derived table)."""
+    return require(df, f"{lin}_{what}")[f"{lin}_{what}"].astype(float)
 
 
 def kruskal_points(patients: pd.DataFrame) -> pd.DataFrame:
     """The Figure 4A-F values (:func:`fig4_values`) of the analysis set, one row per patient and
-    column (``L_duration_days`` / ``L_recovery_day``) with a value; ``sample`` is the CRS group
+    column (``L_duration_days_or_zero`` / ``L_recovery_day``) with a value; ``sample`` is the CRS group
     (<NA> outside every group)."""
     df = require(analysis_set(patients), "crs_group")
     return pd.concat([_points(df, df["crs_group"], f"{lin}_{what}", fig4_values(df, lin, what))
@@ -250,8 +246,9 @@ def kruskal_crs_group(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
     pts = kruskal_points(patients)
     rows = []
     for what in FIG4_MEASURES:
-        who = ("all patients; duration 0 without severe cytopenia after infusion" if what ==
-               "duration_days" else "patients who recovered from a severe episode")
+        who = ("all patients with T3 values; duration 0 without severe cytopenia after infusion"
+               if what == "duration_days_or_zero"
+               else "patients who recovered from a severe episode")
         for lin in LINEAGES:
             col = f"{lin}_{what}"
             vals = {g: _values(pts, g, col) for g in CRS_GROUPS}

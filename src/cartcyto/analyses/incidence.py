@@ -7,15 +7,21 @@ Population: the analysis set (``in_analysis_set`` true) of ``derived/patients.cs
   paper's n = 76 denominators do). ``incidence_phase_test``: Pearson chi-square between phases
   (T1 vs T2, T2 vs T3, T1 vs T3), each phase taken as an independent group of n patients (as the
   paper does, although the same patients appear in every phase), Bonferroni-adjusted for k = 3
-  when the design says ``bonferroni: true``.
+  when the design says ``bonferroni: true``. The same patients are in every phase, so the paired
+  test is McNemar's: rows ``mcnemar_exact`` (binomial test of the discordant pairs, the estimate
+  is b = patients severe in the first phase only), ``mcnemar_chi2`` (asymptotic, no continuity
+  correction) and ``mcnemar_chi2_cc`` (Edwards' correction) beside the paper's ``chi2`` rows, on
+  the same n (no value in a phase counts as not severe) and with the same Bonferroni adjustment.
 * Figure 1C, ``incidence_new_onset``: new-onset cases among the lineage's at-risk patients
   (``<L>_at_risk``: not severe in T1/T2 and with T3 values); ``incidence_baseline``: patients
   severe before the infusion (``<L>_baseline``) out of the analysis set.
 * Figure 1D, ``cumulative_incidence``: 1 - Kaplan-Meier over ``cumulative_incidence_days``
-  (default 0-30) for new-onset SN/SA/ST among at-risk patients (time = onset day; others
-  censored at their last T3 measurement of the lineage's test, or at the window end when the
-  labs are not given) and for CRS in the whole analysis set (time = CRS onset day; others
-  censored at the window end). Estimates are in percent.
+  (default 0-30) for new-onset SN/SA/ST among at-risk patients (time = ``<L>_onset_day``; others
+  censored at ``<L>_last_t3_day``, their last T3 measurement of the lineage's test) and for CRS
+  in the whole analysis set (time = CRS onset day; others censored at the window end).
+  Estimates are in percent.
+* Supplementary Figure 1A-E, ``incidence_daily``: :mod:`cartcyto.analyses.incidence_daily`
+  (given the cohort's blood counts).
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.analyses.columns import analysis_set, require
+from cartcyto.analyses.incidence_daily import daily_incidence, format_daily_incidence
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_number, format_p
 from cartcyto.stats import survival, tests
@@ -40,6 +47,11 @@ AT_RISK_METHOD = ("n (%) of at-risk patients (not severe in T1/T2, with T3 value
 BASELINE_METHOD = "n (%) of the analysis set severe in T1 or T2 (onset before infusion)"
 INDEPENDENT_NOTE = ("phases compared as independent groups of {n} patients each, as in the "
                     "paper (the same patients appear in every phase)")
+PAIRED_NOTE = ("paired: the same {n} patients in both phases, b = severe in {a} only, c = severe in "
+               "{b} only; no value in the phase counts as not severe")
+PAIRED_TESTS = {"mcnemar_exact": "exact", "mcnemar_chi2": "asymptotic",
+                "mcnemar_chi2_cc": "asymptotic_corrected"}
+"""Row statistic -> :func:`cartcyto.stats.tests.mcnemar` method of the paired phase tests."""
 
 
 def _pct(count: float, n: float) -> float:
@@ -73,11 +85,30 @@ def incidence_phase(patients: pd.DataFrame, study: Mapping) -> pd.DataFrame:
                 method += "; " + INDEPENDENT_NOTE.format(n=n)
             rows.append(stat_row("incidence_phase_test", "chi2", res["estimate"], outcome=lin,
                                  level=f"{a} vs {b}", p_value=p, n=n, method=method))
+        rows += _paired_rows(df, lin, adjust)
     return stat_frame(rows)
 
 
+def _paired_rows(df: pd.DataFrame, lin: str, adjust: bool) -> list:
+    """McNemar rows of one lineage's phase pairs (see the module docstring)."""
+    rows, n = [], len(df)
+    for a, b in PHASE_PAIRS:
+        first, second = (df[f"{lin}_{ph.lower()}"].fillna(False).to_numpy(bool) for ph in (a, b))
+        for statistic, how in PAIRED_TESTS.items():
+            res = tests.mcnemar(first, second, method=how).iloc[0]
+            p, method = res["p_value"], res["method"]
+            if adjust and not pd.isna(p):
+                p = tests.bonferroni(p, len(PHASE_PAIRS))
+                method += f", Bonferroni-adjusted (k={len(PHASE_PAIRS)})"
+            rows.append(stat_row("incidence_phase_test", statistic, res["estimate"], outcome=lin,
+                                 level=f"{a} vs {b}", p_value=p, n=res["n"],
+                                 method=f"{method}; {PAIRED_NOTE.format(n=n, a=a, b=b)}"))
+    return rows
+
+
 def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
-    """Printed Figure 1B numbers: lineage x phase n (%) and the pairwise P values."""
+    """Printed Figure 1B numbers: lineage x phase n (%) and, per phase pair, the P of the paper's
+    unpaired Pearson test and of the paired McNemar exact test."""
     sub = stats[stats["analysis"].isin(["incidence_phase", "incidence_phase_test"])]
     st = sub.set_index(["analysis", "outcome", "level", "statistic"]).sort_index()
     out = []
@@ -91,10 +122,42 @@ def format_incidence_phase(stats: pd.DataFrame) -> pd.DataFrame:
             line[f"{ph} (n={n})"] = format_count_percent(st.loc[key + ("count",), "estimate"],
                                                          st.loc[key + ("percent",), "estimate"], 0)
         for a, b in PHASE_PAIRS:
-            key = ("incidence_phase_test", lin, f"{a} vs {b}", "chi2")
-            if key in st.index:
-                line[f"P {a} vs {b}"] = format_p(st.loc[key, "p_value"])
+            for statistic, name in (("chi2", "Pearson"), ("mcnemar_exact", "McNemar exact")):
+                key = ("incidence_phase_test", lin, f"{a} vs {b}", statistic)
+                if key in st.index:
+                    line[f"P {a} vs {b} ({name})"] = format_p(st.loc[key, "p_value"])
         out.append(line)
+    return pd.DataFrame(out)
+
+
+TEST_NAMES = {"chi2": "Pearson chi-square (paper; unpaired)", "mcnemar_exact": "McNemar exact",
+              "mcnemar_chi2": "McNemar asymptotic", "mcnemar_chi2_cc": "McNemar asymptotic, corrected"}
+
+
+def format_phase_tests(stats: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Every Figure 1B phase test, long: the paper's Pearson row then the three McNemar rows of
+    each lineage and phase pair, with the conclusion at ``alpha`` and whether the paired test's
+    conclusion differs from the paper's."""
+    sub = stats[stats["analysis"] == "incidence_phase_test"]
+    pearson = sub[sub["statistic"] == "chi2"].set_index(["outcome", "level"])["p_value"]
+    out = []
+    for r in sub.itertuples(index=False):
+        if r.statistic not in TEST_NAMES:
+            continue
+        sig = None if pd.isna(r.p_value) else bool(r.p_value <= alpha)
+        ref = pearson.get((r.outcome, r.level), np.nan)
+        ref_sig = None if pd.isna(ref) else bool(ref <= alpha)
+        differs = "" if r.statistic == "chi2" or sig is None or ref_sig is None else (
+            "yes" if sig != ref_sig else "no")
+        out.append({"Severe cytopenia": LABEL.get(r.outcome, r.outcome), "Phases": r.level,
+                    "Test": TEST_NAMES[r.statistic],
+                    "Statistic": "" if pd.isna(r.estimate) else (
+                        ("b = " if r.statistic == "mcnemar_exact" else "X2 = ")
+                        + format_number(r.estimate, 0 if r.statistic == "mcnemar_exact" else 2,
+                                        strip=False)),
+                    "P": format_p(r.p_value),
+                    f"Significant at {alpha:g}": "" if sig is None else ("yes" if sig else "no"),
+                    "Conclusion differs from the paper's test": differs})
     return pd.DataFrame(out)
 
 
@@ -149,13 +212,6 @@ def format_new_onset(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- Figure 1D
-def last_t3_day(labs: pd.DataFrame, test: str, t3_start: int = 0) -> pd.Series:
-    """Last day >= ``t3_start`` with a ``test`` value, per patient_id."""
-    sub = labs[(labs["test"].astype(str).str.lower() == test) & (labs["day"] >= t3_start)
-               & labs["value"].notna()]
-    return sub.groupby(sub["patient_id"].astype(str))["day"].max()
-
-
 def _time_event(onset: pd.Series, event: pd.Series, censor: pd.Series, start: int, end: int):
     """Event time within [start, end]; events after ``end`` become censored at ``end``."""
     censor = censor.where(~(onset > end), float(end))  # onset after the window: event-free to its end
@@ -171,18 +227,17 @@ def _curve(time, event, start: int, end: int) -> pd.DataFrame:
     return res
 
 
-def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
-                         labs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cumulative_incidence(patients: pd.DataFrame, study: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figure 1D: statistics rows (value at the window end, percent) and the per-day curves.
 
     Returns ``(stats, curve)``; ``curve`` has columns outcome, day, cumulative_incidence (percent),
-    n_at_risk, method.
+    n_at_risk, method. Every time rests on a derived column (``<L>_onset_day``,
+    ``<L>_last_t3_day``, ``crs_onset_day``).
     """
     start, end = (int(d) for d in study["cumulative_incidence_days"])
-    t3_start = int(study["phases"]["t3_start"])
     df = require(analysis_set(patients), "crs_onset_day", "crs_max_grade",
-                 *(f"{lin}_{f}" for lin in LINEAGES for f in ("at_risk", "new_onset", "onset_day")))
-    ids = df["patient_id"].astype(str)
+                 *(f"{lin}_{f}" for lin in LINEAGES
+                   for f in ("at_risk", "new_onset", "onset_day", "last_t3_day")))
     specs = {}
     crs_event = df["crs_max_grade"].astype(float).fillna(0) >= 1
     specs["crs"] = (df, df["crs_onset_day"].astype(float), crs_event,
@@ -191,13 +246,9 @@ def cumulative_incidence(patients: pd.DataFrame, study: Mapping,
     for lin in LINEAGES:
         at_risk = df[f"{lin}_at_risk"].fillna(False).astype(bool)
         sub = df[at_risk]
-        if labs is not None:
-            last = last_t3_day(labs, LINEAGE_TEST[lin], t3_start)
-            censor = ids[at_risk].map(last).astype(float)
-            how = f"at-risk patients; no new onset censored at the last T3 {LINEAGE_TEST[lin]} day (max day {end})"
-        else:
-            censor = pd.Series(float(end), index=sub.index)
-            how = f"at-risk patients; no new onset censored at day {end}"
+        censor = sub[f"{lin}_last_t3_day"].astype(float)
+        how = (f"at-risk patients; no new onset censored at the last T3 {LINEAGE_TEST[lin]} day "
+               f"({lin}_last_t3_day; max day {end})")
         event = sub[f"{lin}_new_onset"].fillna(False).astype(bool)
         specs[lin] = (sub, sub[f"{lin}_onset_day"].astype(float), event, censor, how)
     rows, curves = [], []
@@ -234,13 +285,22 @@ def format_curve(curve: pd.DataFrame) -> pd.DataFrame:
 
 
 def incidence_results(patients: pd.DataFrame, study: Mapping,
-                  labs: pd.DataFrame | None = None) -> dict:
-    """Every statistic of the family plus the printed tables and the curve."""
+                      labs: pd.DataFrame | None = None) -> dict:
+    """Every statistic of the family plus the printed tables and the curves; with ``labs`` (the
+    cohort's blood counts) also Supplementary Figure 1's daily incidence
+    (:mod:`cartcyto.analyses.incidence_daily`)."""
     phase = incidence_phase(patients, study)
     onset = incidence_new_onset(patients, study)
-    ci_stats, curve = cumulative_incidence(patients, study, labs)
-    stats = stat_frame(pd.concat([phase, onset, ci_stats], ignore_index=True))
-    return {"stats": stats, "curve": curve,
-            "tables": {"fig1b_incidence_phase": format_incidence_phase(stats),
-                       "fig1c_new_onset": format_new_onset(stats),
-                       "fig1d_cumulative_incidence": format_curve(curve)}}
+    ci_stats, curve = cumulative_incidence(patients, study)
+    parts = [phase, onset, ci_stats]
+    if labs is not None:
+        daily_stats, _ = daily_incidence(patients, labs, study)
+        parts.append(daily_stats)
+    stats = stat_frame(pd.concat(parts, ignore_index=True))
+    tables = {"fig1b_incidence_phase": format_incidence_phase(stats),
+              "fig1b_incidence_phase_tests": format_phase_tests(stats),
+              "fig1c_new_onset": format_new_onset(stats),
+              "fig1d_cumulative_incidence": format_curve(curve)}
+    if labs is not None:
+        tables["supp_fig1_daily_incidence"] = format_daily_incidence(stats)
+    return {"stats": stats, "curve": curve, "tables": tables}

@@ -8,8 +8,9 @@ or R ``cor.test`` rules). ``outcome`` is the cytopenia variable, ``term`` the CR
 both column names of ``derived/patients.csv``.
 
 Population: the analysis set (``in_analysis_set`` true). Figure 4G correlates the profiles of
-Figure 4A-F: duration of severe cytopenia with 0 for patients without severe cytopenia after the
-infusion (the Figure 4 legend's definition), recovery day for patients who recovered. Each pair
+Figure 4A-F, columns of the derived table: ``<L>_duration_days_or_zero`` (duration of severe
+cytopenia with 0 for patients without severe cytopenia after the infusion, the Figure 4 legend's
+definition) and ``<L>_recovery_day`` (patients who recovered). Each pair
 uses the patients with both values present (pairwise complete): a CRS onset day exists only for
 patients with CRS. The population is appended to ``method``.
 
@@ -80,8 +81,10 @@ def recovery_terms(patients: pd.DataFrame) -> list[str]:
 
 
 def recovery_outcomes() -> list[str]:
-    """Figure 4G rows: duration then recovery day of SN, SA, ST."""
-    return [f"{lin}_{what}" for what in ("duration_days", "recovery_day") for lin in LINEAGES]
+    """Figure 4G rows: duration (0 without severe cytopenia after infusion) then recovery day of
+    SN, SA, ST (columns of the derived table)."""
+    return [f"{lin}_{what}" for what in ("duration_days_or_zero", "recovery_day")
+            for lin in LINEAGES]
 
 
 def new_onset_mask(df: pd.DataFrame, lineage: str) -> pd.Series:
@@ -90,36 +93,21 @@ def new_onset_mask(df: pd.DataFrame, lineage: str) -> pd.Series:
 
 
 RECOVERY_NOTE = {
-    "duration_days": ("analysis set, duration 0 without severe cytopenia after infusion "
-                      "(as Figure 4A-C), pairwise complete"),
+    "duration_days_or_zero": ("analysis set, duration 0 without severe cytopenia after infusion "
+                              "(as Figure 4A-C), pairwise complete"),
     "recovery_day": "analysis-set patients who recovered from a severe episode, pairwise complete",
 }
-
-
-def recovery_values(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with each ``L_duration_days`` / ``L_recovery_day`` replaced by the Figure 4A-F
-    profile values (:func:`cartcyto.analyses.crs.fig4_values`): duration 0 for patients without
-    severe cytopenia after the infusion, missing for patients whose status is unknown; recovery
-    day of patients who recovered from a (baseline or new-onset) severe episode."""
-    from cartcyto.analyses.crs import (
-        fig4_values,  # crs imports this module: import here
-    )
-
-    out = df.copy()
-    for col in recovery_outcomes():
-        lin, what = col[:2], col[3:]
-        out[col] = fig4_values(df, lin, what)
-    return out
 
 
 def recovery(patients: pd.DataFrame, *, convention: str) -> pd.DataFrame:
     """Figure 4G: duration and recovery day of severe cytopenia vs CRS timing and markers.
 
-    The severe-cytopenia profiles are those of Figure 4A-F (:func:`recovery_values`): every
-    analysis-set patient enters the duration rows (0 without severe cytopenia after infusion),
-    recovered patients the recovery-day rows; CRS timing exists only for patients with CRS.
+    The severe-cytopenia profiles are those of Figure 4A-F, columns of the derived table
+    (:func:`recovery_outcomes`): every analysis-set patient with T3 values enters the duration
+    rows (0 without severe cytopenia after infusion), recovered patients the recovery-day rows;
+    CRS timing exists only for patients with CRS.
     """
-    df = recovery_values(analysis_set(patients))
+    df = analysis_set(patients)
     note = {o: RECOVERY_NOTE[o[3:]] for o in recovery_outcomes()}
     return spearman_pairs(df, recovery_outcomes(), recovery_terms(df),
                           analysis=RECOVERY_ANALYSIS, convention=convention, note=note)

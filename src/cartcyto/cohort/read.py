@@ -31,7 +31,7 @@ from cartcyto.cohort.validate import (
     parse_codes,
     parse_numbers,
 )
-from cartcyto.design import schema_defaults
+from cartcyto.design import families_needing_labs, schema_defaults
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
 REQUIRED_TABLES = ("patients", "labs")
@@ -126,17 +126,27 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
 
     ``study`` is the resolved study; ``study["lymphodepletion"]`` gives the ``start_day`` and
     ``end_day`` used where patients have no ld_start_day / ld_end_day (without a study, the design
-    schema's defaults, -4 and -2).
+    schema's defaults, -4 and -2). ``labs`` is required without a study, and with a study that runs
+    a family using blood counts (:func:`cartcyto.design.families_needing_labs`); otherwise an
+    absent labs table reads as an empty one.
     """
     if not os.path.isdir(str(folder)):
         raise CohortError(str(folder), None, "the cohort folder does not exist",
                           "create the folder with patients.csv and labs.csv, or point the study's cohort at it")
     paths = table_paths(folder)
     for table in REQUIRED_TABLES:
-        if table not in paths:
+        if table not in paths and (table != "labs" or study is None):
             raise CohortError(os.path.join(str(folder), f"{table}.csv"), None, f"the required table '{table}' "
                               "is missing", f"add {table}.csv (or {table}.parquet) with at least the columns "
                               f"{', '.join(REQUIRED_COLUMNS[table])}")
+    if "labs" not in paths and study is not None and families_needing_labs(study):
+        raise CohortError(os.path.join(str(folder), "labs.csv"), None,
+                          "the table 'labs' is missing, and the design runs families that use blood "
+                          f"counts ({', '.join(families_needing_labs(study))})",
+                          f"add labs.csv (or labs.parquet) with at least the columns "
+                          f"{', '.join(REQUIRED_COLUMNS['labs'])}; or, for a cohort with only CRS grades "
+                          "and markers, run a design whose analyses include none of "
+                          f"{', '.join(families_needing_labs())} (e.g. overrides: {{analyses: [table1]}})")
     ld = (schema_defaults() if study is None else study)["lymphodepletion"]
     ld_start, ld_end = ld["start_day"], ld["end_day"]
     patients = normalise_patients(_read(paths["patients"], "patients"), ld_start, ld_end)
@@ -151,7 +161,46 @@ def read_cohort(folder, study: dict | None = None) -> Cohort:
         extra = {"study": study, "notes": notes} if table == "labs" else {}
         frames[table], names = LONG_TABLE_NORMALISERS[table](raw, **extra)
         unknown.update(names)
+    if "labs" in paths:
+        check_lab_tests(frames["labs"], paths["labs"], study)
     return Cohort(**frames, unknown_names=unknown, notes=notes)
+
+
+GRADED_TESTS = ("anc", "hb", "plt")
+
+
+def check_lab_tests(labs: pd.DataFrame, path: str, study: dict | None) -> None:
+    """Nothing is graded silently from nothing: a labs table with rows but none of ``anc``,
+    ``hb``, ``plt``, or (for a study running a family that uses blood counts) without rows of a
+    lineage's test, is refused with the test names found and how to map them."""
+    if study is not None and not families_needing_labs(study):
+        needed = {}                                   # labs carried, not graded: rows of any test
+        if len(labs) == 0:
+            return
+    elif study is not None:
+        needed = {lin: cfg["test"] for lin, cfg in study["criteria"]["lineages"].items()}
+    else:
+        needed = {}
+    counts = labs["test"].value_counts()
+    missing = sorted({t for t in needed.values() if counts.get(t, 0) == 0})
+    if not missing and counts.reindex(list(GRADED_TESTS)).fillna(0).sum() > 0:
+        return
+    found = ", ".join(f"'{t}' ({n} rows)" for t, n in counts.head(12).items()) or "none (no rows)"
+    if len(counts) > 12:
+        found += f" and {len(counts) - 12} more"
+    if missing:
+        lins = ", ".join(f"{lin} from {t}" for lin, t in needed.items() if t in missing)
+        problem = (f"no rows of the test(s) {', '.join(missing)}, which the design grades ({lins}); "
+                   f"the tests found: {found}")
+    else:
+        problem = f"no anc, hb or plt rows at all: nothing to grade; the tests found: {found}"
+    unknown = [t for t in counts.index if t not in GRADED_TESTS][:3]
+    example = ", ".join(f"'{t}': {m}" for t, m in zip(unknown, missing or GRADED_TESTS)) or "'LAB0042': anc"
+    raise CohortError(path, "test", problem,
+                      "name the tests anc, hb and plt, or map your names to them in the study's config "
+                      f"(studies.<study>.lab_test_names, e.g. {{{example}}}; names compare "
+                      "case-insensitively; LOINC, SDTM and usual English names are recognised as they "
+                      "are, see cartcyto.cohort.test_names)")
 
 
 def _read(path: str, table: str) -> RawTable:

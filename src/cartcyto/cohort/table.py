@@ -214,6 +214,34 @@ class RawTable:
 
 UTF8_FIX = "save the file as UTF-8 (e.g. Excel: 'CSV UTF-8'; or iconv -f latin1 -t utf-8)"
 _LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
+BINARY_FIX = ("give the table as UTF-8 CSV text (a workbook, a PDF or a Parquet file renamed .csv is "
+              "not one): export it as 'CSV UTF-8', or name a Parquet file <table>.parquet")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_UTF8_CHUNK = 1 << 24
+
+
+def check_utf8_text(path: str, data: bytes, start: int = 0) -> None:
+    """Refuse bytes that are not UTF-8 text, before any CSV parser sees them (pyarrow's row
+    handler cannot decode such a row and prints an 'Exception ignored' traceback). A file with NUL
+    or many control bytes is named as binary; otherwise the first undecodable line is shown."""
+    head = data[start:start + 8192]
+    if b"\x00" in head or len(_CONTROL.findall(head)) > max(8, len(head) // 100):
+        raise CohortError(path, None, "the file is not UTF-8 text: it holds binary data (NUL or "
+                          "control bytes), not a comma-separated table", BINARY_FIX)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for at in range(start, max(len(data), start + 1), _UTF8_CHUNK):
+        pending = len(decoder.getstate()[0])   # bytes of a character cut by the previous chunk
+        try:
+            decoder.decode(view[at:at + _UTF8_CHUNK], final=at + _UTF8_CHUNK >= len(data))
+        except UnicodeDecodeError as bad:
+            pos = at - pending + bad.start
+            line = data.count(b"\n", 0, pos) + 1
+            line_start = data.rfind(b"\n", 0, pos) + 1
+            first = _first_field(data[line_start:pos].decode("utf-8", "replace"))
+            rows = [] if line_start <= start else [(line, first)]   # no row for the header line
+            raise CohortError(path, None, f"the file is not UTF-8 text (undecodable bytes on line {line})",
+                              UTF8_FIX, rows=rows, n_bad=len(rows)) from None
 
 
 def read_table_text(path: str, allow_empty: bool = False) -> RawTable:
@@ -321,11 +349,8 @@ def _read_csv(path: str):
     head_line = data.count(b"\n", 0, head) + 1
     head_end = data.find(b"\n", head)
     head_end = len(data) if head_end < 0 else head_end
-    try:
-        header = data[head:head_end].decode("utf-8").rstrip("\r")
-    except UnicodeDecodeError:
-        raise CohortError(path, None, f"the file is not UTF-8 (undecodable bytes on line {head_line})",
-                          UTF8_FIX) from None
+    check_utf8_text(path, data, head)
+    header = data[head:head_end].decode("utf-8").rstrip("\r")
     names = [n.strip().lower() for n in next(csv.reader([header]))]
     check_header(path, names)
     ragged = []
@@ -342,17 +367,9 @@ def _read_csv(path: str):
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(keys, pa.string()),
                                                  null_values=list(MISSING_TOKENS), strings_can_be_null=True))
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc):
-            raise CohortError(path, None, f"the file cannot be parsed as CSV ({str(exc)[:120]})",
-                              "export the table again as CSV (UTF-8, comma-separated, one row per line)") from None
-        try:
-            data.decode("utf-8-sig")
-            rows = []
-        except UnicodeDecodeError as bad:
-            line_start = data.rfind(b"\n", 0, bad.start) + 1
-            rows = [(data.count(b"\n", 0, bad.start) + 1, _first_field(data[line_start:bad.start].decode()))]
-        raise CohortError(path, None, "the file is not UTF-8", UTF8_FIX, rows=rows, n_bad=len(rows)) from None
+    except pa.ArrowInvalid as exc:   # the bytes are UTF-8 (checked above): a malformed table
+        raise CohortError(path, None, f"the file cannot be parsed as CSV ({str(exc)[:120]})",
+                          "export the table again as CSV (UTF-8, comma-separated, one row per line)") from None
     if ragged:
         rows, at = [], head
         for text in ragged[:5]:  # find each row's line, in file order

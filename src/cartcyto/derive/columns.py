@@ -54,16 +54,33 @@ class Column:
 LINEAGE_FIELDS = (
     ("baseline", "boolean", "severe in T1 or T2 (before the infusion)"),
     ("new_onset", "boolean", "not baseline and severe in T3 (after the infusion)"),
-    ("onset_day", "Int64", "first severe T3 day (new onset) or first severe T1/T2 day (baseline); "
-                           "empty without an episode"),
+    ("onset_day", "Int64", "first severe T3 day, for every patient (baseline-severe ones too); "
+                           "empty without a severe T3 day. The episode fields below are those "
+                           "of the episode that holds it"),
     ("nadir_day", "Int64", "first day of the lowest T3 value; empty without T3 values"),
     ("nadir_value", "float", "lowest T3 daily value (ANC and PLT in 10^9/L, Hb in g/L)"),
     ("recovery_day", "Int64", "first day after the nadir and the onset meeting the lineage's "
                               "recovery rule; empty when not recovered"),
     ("recovered", "boolean", "the episode recovered; empty without an episode"),
     ("duration_days", "Int64", "recovery day, or censor day when not recovered, minus onset day"),
-    ("censor_day", "Int64", "unrecovered episode: last measurement day of the test, or the death "
-                            "day when earlier (never before the onset)"),
+    ("censor_day", "Int64", "unrecovered episode: the death day when the patient died before "
+                            "recovery (recovery_status 2), else the last measurement day of the "
+                            "test (never before the onset)"),
+    ("episode_start_day", "Int64", "start of the episode holding the onset day: a run of severe "
+                                   "values closed by the recovery rule, negative when it runs "
+                                   "across the infusion; an episode that recovered before the "
+                                   "infusion does not merge with a later one"),
+    ("episode_duration_days", "Int64", "recovery day, or censor day when not recovered, minus "
+                                       "episode_start_day"),
+    ("recovery_status", "Int64", "1 recovered, 2 died before recovery (death at most "
+                                 "death_competes_within_days after the last measurement; the "
+                                 "competing event), 0 censored; empty without an episode"),
+    ("duration_days_or_zero", "Int64", "duration_days, or 0 for a patient whose T3 values are "
+                                       "none of them severe (Wang 2021 Figure 4A-C and 4G: "
+                                       "duration 0 without severe cytopenia after the infusion); "
+                                       "empty without T3 values"),
+    ("last_t3_day", "Int64", "last T3 day with a value of the lineage's test (within t3_end when "
+                             "set); empty without T3 values"),
     ("t1", "boolean", "severe on a day before lymphodepletion (T1); empty without a T1 value"),
     ("t2", "boolean", "severe from the end (or start) of lymphodepletion to day -1 (T2); "
                       "empty without a T2 value"),
@@ -75,6 +92,7 @@ LINEAGE_FIELDS = (
 )
 
 _HEMATOTOX = "when the design runs the hematotox family"
+_LABS = "when the cohort has blood counts (labs)"
 _NOT_GRADABLE = ("why the {} grade is empty (censored before the window, no value in it, or a "
                  "gap of more than max_gap_days next to a value meeting a day-count rule); empty "
                  "when graded")
@@ -161,11 +179,12 @@ _CARRIED = (
 
 PATIENTS: tuple[Column, ...] = (
     Column("patient_id", "string", "study code of the patient (never a record number)"),
-    *(Column(f"<L>_{f}", d, m) for f, d, m in LINEAGE_FIELDS),
+    *(Column(f"<L>_{f}", d, m, when=_LABS) for f, d, m in LINEAGE_FIELDS),
     Column("in_analysis_set", "boolean", "day-28 response among the design's analysis_set "
                                          "responses (a missing response as missing_response says)"),
-    Column("pht", "boolean", "prolonged hematological toxicity: `<L>_pht` of any lineage"),
-    Column("persistent_cytopenia", "boolean", "`<L>_persistent` of any lineage"),
+    Column("pht", "boolean", "prolonged hematological toxicity: `<L>_pht` of any lineage",
+           when=_LABS),
+    Column("persistent_cytopenia", "boolean", "`<L>_persistent` of any lineage", when=_LABS),
     Column("crs_max_grade", "Int64", "highest CRS grade (0 for a patient without crs rows); empty "
                                      "without a crs table or per-patient CRS summaries"),
     Column("crs_group", "string", "CRS group of crs_max_grade from the design's crs_groups "
@@ -189,14 +208,14 @@ PATIENTS: tuple[Column, ...] = (
            when="for each marker in markers.csv"),
     Column("lg_ldh", "float", "log10 of the baseline ldh", when="when patients.csv has ldh"),
     Column("neutropenia_t3", "boolean", "any-grade neutropenia in T3 (criteria cytopenia.anc); "
-                                        "empty without T3 ANC"),
+                                        "empty without T3 ANC", when=_LABS),
     Column("anemia_t3", "boolean", "any-grade anemia in T3 (cytopenia.hb_male / hb_female); empty "
-                                   "without T3 Hb or sex"),
+                                   "without T3 Hb or sex", when=_LABS),
     Column("thrombocytopenia_t3", "boolean", "any-grade thrombocytopenia in T3 (cytopenia.plt); "
-                                             "empty without T3 PLT"),
-    Column("pre_ld_anc", "float", "last daily ANC before lymphodepletion, 10^9/L"),
-    Column("pre_ld_hb", "float", "last daily Hb before lymphodepletion, g/L"),
-    Column("pre_ld_plt", "float", "last daily PLT before lymphodepletion, 10^9/L"),
+                                             "empty without T3 PLT", when=_LABS),
+    Column("pre_ld_anc", "float", "last daily ANC before lymphodepletion, 10^9/L", when=_LABS),
+    Column("pre_ld_hb", "float", "last daily Hb before lymphodepletion, g/L", when=_LABS),
+    Column("pre_ld_plt", "float", "last daily PLT before lymphodepletion, 10^9/L", when=_LABS),
     *(Column(n, d, m, when=_HEMATOTOX) for n, d, m in HEMATOTOX_FIELDS),
     *(Column(n, d, m, source="carried", when=_PATIENT_ROW) for n, d, m in _CARRIED),
 )

@@ -16,14 +16,32 @@ Definitions (data contract section 2; every threshold and window comes from the 
 * ``t1, t2, t3``: severe on any day of the phase (<NA> when the phase has no value);
   ``baseline`` = severe in T1 or T2; ``new_onset`` = not baseline and severe in T3;
   ``at_risk`` = not baseline and has T3 values (the lineage's analysis set);
-* ``onset_day``: first severe T3 day (new onset) or first severe T1/T2 day (baseline);
+* ``onset_day``: first severe T3 day, for every patient (baseline-severe ones too); the
+  episode fields below (recovery, censoring, duration, status, PHT) are those of the episode
+  that holds it, and are empty without a severe T3 day;
 * ``nadir_value``/``nadir_day``: lowest T3 value and its first day (every patient with T3 values);
-* ``recovery_day``: first day d > max(nadir_day, onset_day) (> onset_day without T3 values) where
-  the daily values of d and of the next ``recovery_consecutive - 1`` measurement days are all
-  ``> recovery_above`` and, when the lineage names a transfusion product, none of those days m
-  has that product on days ``m - transfusion_free_window .. m``;
-* not recovered: censored at the last measurement day of the test, or at ``death_day`` when that
-  is earlier (never before the onset); ``duration_days`` = recovery or censor day - onset day;
+* ``recovery_day``: first day d > max(nadir_day, onset_day) where the daily values of d and of
+  the next ``recovery_consecutive - 1`` measurement days are all ``> recovery_above`` and, when
+  the lineage names a transfusion product, none of those days m has that product on days
+  ``m - transfusion_free_window .. m`` (a "qualifying run" starting on d);
+* episodes: a run of severe values closed by the recovery rule. Before the onset day they are
+  cut greedily: an episode opens on a severe day and closes on the first qualifying run that
+  starts after it; the next severe day opens the next one. ``episode_start_day`` is the start of
+  the episode open on the onset day: the first severe day after the last qualifying run that
+  starts before the onset and after a severe day (negative when the episode runs across the
+  infusion; the onset day itself when the earlier episode recovered). An episode that
+  recovered before the infusion therefore never merges with a later one;
+* not recovered: ``recovery_status`` 2 (died before recovery, the competing event) when the
+  patient died at most ``death_competes_within_days`` after the lineage's last measurement
+  (and within T3): censored at the death day; otherwise 0 (censored at the last measurement
+  day of the test). ``recovery_status`` 1 = recovered. The censor day is never before the
+  onset. ``duration_days`` = recovery or censor day - onset day; ``episode_duration_days`` =
+  recovery or censor day - ``episode_start_day``;
+* ``duration_days_or_zero``: ``duration_days``, 0 for a patient with T3 values none of which is
+  severe (Wang 2021 Figure 4: "the duration of patients without cytopenia after CAR-T cell
+  infusion was defined as 0"), empty without T3 values;
+* ``last_t3_day``: the last T3 day with a value of the test (censors Figure 1D's cumulative
+  incidence of new onset);
 * ``pht``: an episode ongoing on ``pht_day``: onset <= pht_day and (recovery_day > pht_day, or
   not recovered and censored on or after pht_day);
 * ``persistent``: a severe T3 value on a day > ``persistent_after_day``.
@@ -37,8 +55,14 @@ import pandas as pd
 
 EPISODE_FIELDS = ("baseline", "new_onset", "onset_day", "nadir_day", "nadir_value",
                   "recovery_day", "recovered", "duration_days", "censor_day",
+                  "episode_start_day", "episode_duration_days", "recovery_status",
+                  "duration_days_or_zero", "last_t3_day",
                   "t1", "t2", "t3", "at_risk", "pht", "persistent")
-INT_FIELDS = ("onset_day", "nadir_day", "recovery_day", "duration_days", "censor_day")
+INT_FIELDS = ("onset_day", "nadir_day", "recovery_day", "duration_days", "censor_day",
+              "episode_start_day", "episode_duration_days", "recovery_status",
+              "duration_days_or_zero", "last_t3_day")
+RECOVERED, DIED_BEFORE_RECOVERY, CENSORED = 1, 2, 0
+"""``recovery_status`` codes (data contract section 2)."""
 BOOL_FIELDS = ("baseline", "new_onset", "recovered", "t1", "t2", "t3", "at_risk", "pht", "persistent")
 ANY_GRADE = {"anc": "neutropenia_t3", "hb": "anemia_t3", "plt": "thrombocytopenia_t3"}
 PRE_LD_TESTS = ("anc", "hb", "plt")
@@ -234,6 +258,65 @@ def transfusions(cohort, ids: pd.Index) -> dict[str, tuple[np.ndarray, np.ndarra
 
 
 # ---------------------------------------------------------------- one lineage
+def qualifying_runs(p: np.ndarray, d: np.ndarray, v: np.ndarray, cfg: Mapping[str, Any],
+                    study: Mapping[str, Any], transf: Mapping[str, tuple]) -> np.ndarray:
+    """Per row: a qualifying recovery run starts on it (this and the next
+    ``recovery_consecutive - 1`` measurements of the patient are ``> recovery_above`` and, for a
+    lineage with a transfusion product, product-free on ``m - window .. m``)."""
+    ok = v > cfg["recovery_above"]
+    product = cfg["transfusion"]
+    if product:
+        ev_p, ev_d = transf.get(product, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        ok &= ~event_within(p, d, ev_p, ev_d, int(study["criteria"]["transfusion_free_window"]))
+    run = ok.copy()
+    for j in range(1, int(cfg["recovery_consecutive"])):
+        nxt = np.zeros(ok.size, dtype=bool)
+        nxt[:-j] = ok[j:] & (p[j:] == p[:-j])
+        run &= nxt
+    return run
+
+
+def episode_start(p: np.ndarray, df: np.ndarray, sev: np.ndarray, run: np.ndarray,
+                  onset: np.ndarray, n: int) -> np.ndarray:
+    """Start of the episode open on each patient's onset day (NaN without an onset).
+
+    Cutting the days before the onset greedily (open on a severe day, close on the first
+    qualifying run after it), the last episode closed before the onset is closed by the last run
+    that starts before the onset and after some severe day; the episode holding the onset starts
+    on the first severe day after that run (the patient's first severe day when there is none).
+    """
+    count = np.cumsum(sev)
+    first = group_starts(p)
+    before = count - sev                      # severe rows before this one, all patients so far
+    before = before - np.maximum.accumulate(np.where(first, before, 0))
+    with np.errstate(invalid="ignore"):
+        closing = run & (before > 0) & (df < onset[p])
+    last_close = last_by(p, closing, df, n)
+    with np.errstate(invalid="ignore"):
+        after = np.isnan(last_close[p]) | (df > last_close[p])
+    return np.where(np.isnan(onset), np.nan, first_by(p, sev & after, df, n))
+
+
+def episode_end(p: np.ndarray, df: np.ndarray, onset: np.ndarray, recovery: np.ndarray,
+                ctx: Mapping[str, np.ndarray], study: Mapping[str, Any], n: int):
+    """``(status, censor)`` of each patient's episode: status 1 recovered, 2 died before
+    recovery (death at most ``death_competes_within_days`` after the last measurement of the
+    test, within T3: censored at death), 0 censored at the last measurement; NaN without an
+    episode. The censor day (NaN when recovered) is never before the onset."""
+    episode = ~np.isnan(onset)
+    recovered = ~np.isnan(recovery)
+    last_day = last_by(p, np.ones(p.size, dtype=bool), df, n)
+    death, t3_end = ctx["death"], study["phases"]["t3_end"]
+    with np.errstate(invalid="ignore"):
+        died = (death <= last_day + int(study["death_competes_within_days"])) & (
+            True if t3_end is None else death <= t3_end)
+    died &= episode & ~recovered
+    status = np.where(recovered, RECOVERED, np.where(died, DIED_BEFORE_RECOVERY, CENSORED))
+    censor = np.fmax(np.where(died, death, last_day), onset)
+    return (np.where(episode, status, np.nan),
+            np.where(episode & ~recovered, censor, np.nan))
+
+
 def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: Mapping[str, Any],
                      study: Mapping[str, Any], transf: Mapping[str, tuple]) -> dict[str, np.ndarray]:
     """Episode fields of one lineage as arrays of length ``n`` (float with NaN for days/values,
@@ -259,10 +342,9 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
     baseline = out["t1"] | out["t2"]
     has3 = ~out["t3_missing"]
     new_onset = ~baseline & out["t3"]
-    episode = baseline | new_onset
+    episode = out["t3"]                       # an episode holds a severe T3 day
     df = d.astype(float)
-    onset = np.where(new_onset, first_by(p, in3 & sev, df, n),
-                     np.where(baseline, first_by(p, (in1 | in2) & sev, df, n), np.nan))
+    onset = first_by(p, in3 & sev, df, n)
 
     # nadir: lowest T3 value, first day on which it occurs
     idx3 = np.flatnonzero(in3)
@@ -272,34 +354,28 @@ def lineage_episodes(series: tuple, n: int, ctx: Mapping[str, np.ndarray], cfg: 
         nadir_value[p[idx3[starts]]] = np.minimum.reduceat(v[idx3], starts)
     nadir_day = first_by(p, in3 & (v == nadir_value[p]), df, n)
 
-    # recovery: first run of k qualifying measurement days strictly after the nadir and the onset
-    ok = v > cfg["recovery_above"]
-    product = cfg["transfusion"]
-    if product:
-        ev_p, ev_d = transf.get(product, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-        ok &= ~event_within(p, d, ev_p, ev_d, int(study["criteria"]["transfusion_free_window"]))
-    run = ok.copy()
-    for j in range(1, int(cfg["recovery_consecutive"])):
-        nxt = np.zeros(ok.size, dtype=bool)
-        nxt[:-j] = ok[j:] & (p[j:] == p[:-j])
-        run &= nxt
-    search_from = np.where(np.isnan(nadir_day), onset, np.fmax(nadir_day, onset))
+    # recovery: first qualifying run strictly after the nadir and the onset
+    run = qualifying_runs(p, d, v, cfg, study, transf)
+    search_from = np.fmax(nadir_day, onset)
     with np.errstate(invalid="ignore"):
         recovery = first_by(p, run & episode[p] & (df > search_from[p]), df, n)
     recovered = ~np.isnan(recovery)
-
-    last_day = last_by(p, np.ones(p.size, dtype=bool), df, n)
-    censor = np.fmax(np.fmin(last_day, ctx["death"]), onset)
-    censor = np.where(episode & ~recovered, censor, np.nan)
-    duration = np.where(recovered, recovery, censor) - onset
+    status, censor = episode_end(p, df, onset, recovery, ctx, study, n)
+    end = np.where(recovered, recovery, censor)
+    start = episode_start(p, df, sev, run, onset, n)
     pht_day = study["pht_day"]
     with np.errstate(invalid="ignore"):
         pht = episode & (onset <= pht_day) & np.where(recovered, recovery > pht_day, censor >= pht_day)
     after = study["persistent_after_day"]
+    duration = end - onset
+    or_zero = np.where(episode, duration, np.where(has3, 0.0, np.nan))
     out.update(baseline=baseline, new_onset=new_onset, at_risk=~baseline & has3, onset_day=onset,
                nadir_day=nadir_day, nadir_value=nadir_value, recovery_day=recovery,
                recovered=recovered, recovered_missing=~episode, duration_days=duration,
-               censor_day=censor, pht=pht, persistent=any_by(p, in3 & sev & (d > after), n))
+               censor_day=censor, episode_start_day=start, episode_duration_days=end - start,
+               recovery_status=status, duration_days_or_zero=or_zero,
+               last_t3_day=last_by(p, in3, df, n), pht=pht,
+               persistent=any_by(p, in3 & sev & (d > after), n))
     return out
 
 

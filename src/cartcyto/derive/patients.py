@@ -4,9 +4,11 @@
 order), vectorised over patients:
 
 1. ``patient_id``;
-2. per lineage L of the criteria set (sn, sa, st): ``L_baseline, L_new_onset, L_onset_day,
-   L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day, L_t1,
-   L_t2, L_t3, L_at_risk, L_pht, L_persistent`` (see ``cartcyto.derive.episodes``);
+2. per lineage L of the criteria set (sn, sa, st), when the cohort has blood counts (as every
+   column resting on them: 2, ``pht``, ``persistent_cytopenia`` and 7): ``L_baseline, L_new_onset, L_onset_day,
+   L_nadir_day, L_nadir_value, L_recovery_day, L_recovered, L_duration_days, L_censor_day,
+   L_episode_start_day, L_episode_duration_days, L_recovery_status, L_t1, L_t2, L_t3, L_at_risk,
+   L_pht, L_persistent`` (see ``cartcyto.derive.episodes``);
 3. ``in_analysis_set, pht, persistent_cytopenia``;
 4. ``crs_max_grade, crs_group, crs_onset_day, crs_peak_day, crs_recovery_day, crs_duration_days``
    (+ ``icans_max_grade, neurotoxicity``), see ``cartcyto.derive.crs``;
@@ -34,13 +36,13 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive.columns import TABLES
+from cartcyto.derive.columns import TABLES, declared_names
 from cartcyto.derive.dtypes import read_dtypes, typed
 from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
 from cartcyto.derive.hematotoxicity import hematotoxicity_columns
+from cartcyto.derive.episodes import derive_episodes as episode_table
 from cartcyto.derive.episodes import (
     daily_series,
-    derive_episodes,
     episode_arrays,
     lab_summaries,
     lineages,
@@ -76,6 +78,21 @@ def _any_lineage(arrays: Mapping[str, Mapping[str, np.ndarray]], field: str, n: 
     return out
 
 
+def has_labs(cohort) -> bool:
+    """The cohort has blood counts. Without them (a design running no family that uses them, see
+    :func:`cartcyto.design.families_needing_labs`) no column that rests on them is written:
+    a column that could not be derived is absent, never filled with "false"."""
+    return cohort.labs is not None and len(cohort.labs) > 0
+
+
+def derive_episodes(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
+    """The long patient x lineage table (:func:`cartcyto.derive.episodes.derive_episodes`); a
+    cohort without blood counts has no episodes to describe: the header only."""
+    if not has_labs(cohort):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in declared_names("episodes")})
+    return episode_table(cohort, study)
+
+
 def derive_patients(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     """The contract's ``derived/patients.csv`` as a DataFrame (see the module docstring)."""
     pts = cohort.patients
@@ -87,16 +104,20 @@ def derive_patients(cohort, study: Mapping[str, Any]) -> pd.DataFrame:
     _, arrays = episode_arrays(cohort, study, series=series)
 
     cols: dict[str, Any] = {"patient_id": ids.to_numpy()}
-    for name in lins:
-        cols.update(to_frame_columns(arrays[name], prefix=f"{name}_"))
+    labs = has_labs(cohort)
+    if labs:
+        for name in lins:
+            cols.update(to_frame_columns(arrays[name], prefix=f"{name}_"))
     cols["in_analysis_set"] = analysis_set(pts, study)
-    cols["pht"] = nullable_bool(_any_lineage(arrays, "pht", n))
-    cols["persistent_cytopenia"] = nullable_bool(_any_lineage(arrays, "persistent", n))
+    if labs:
+        cols["pht"] = nullable_bool(_any_lineage(arrays, "pht", n))
+        cols["persistent_cytopenia"] = nullable_bool(_any_lineage(arrays, "persistent", n))
     out = pd.DataFrame(cols)
 
     parts = [derive_crs(cohort, study), derive_treatments(cohort, study),
-             derive_markers(cohort, study), lab_summaries(cohort, study, series),
-             hematotoxicity_columns(cohort, study, series)]
+             derive_markers(cohort, study)]
+    if labs:
+        parts += [lab_summaries(cohort, study, series), hematotoxicity_columns(cohort, study, series)]
     derived = pd.concat([out] + parts, axis=1)
     # a source-less derived column (all missing) yields to a column the patients table carries
     for c in list(derived.columns):

@@ -156,7 +156,7 @@ def fig_kruskal_crs_group(points: pd.DataFrame, stats: pd.DataFrame,
     stats = stat_frame(stats)  # key columns as strings (also when read from CSV)
     rng = np.random.default_rng(0)
     fig, axes = plt.subplots(2, 3, figsize=(9, 5.6))
-    for r, what in enumerate(("duration_days", "recovery_day")):
+    for r, what in enumerate(("duration_days_or_zero", "recovery_day")):
         for c, lin in enumerate(LINEAGES):
             ax, col = axes[r, c], f"{lin}_{what}"
             top = 0.0
@@ -181,7 +181,7 @@ def fig_kruskal_crs_group(points: pd.DataFrame, stats: pd.DataFrame,
             ax.set_ylim(bottom=min(0, ax.get_ylim()[0]), top=top * 1.1 + 1)
             ax.set_xticks(range(3), ["None", "Mild", "Severe"])
             if c == 0:
-                ax.set_ylabel("Duration, days" if what == "duration_days"
+                ax.set_ylabel("Duration, days" if what == "duration_days_or_zero"
                               else "Recovery, days after infusion")
     fig.text(0.5, -0.01, "CRS group. Bars: median with distribution-free 95% CI (binomial order "
              "statistics; none when n < 6); duration 0 without severe cytopenia after infusion; "

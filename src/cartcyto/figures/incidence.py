@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 
-from cartcyto.analyses.timing import MEASURE_LABEL, MEASURES
+from cartcyto.analyses.timing import EPISODE_MEASURES, MEASURE_LABEL
 from cartcyto.report.rows import stat_frame
 from cartcyto.figures.reviewer import numbers_at_risk_axis
 from cartcyto.figures.style import PALETTE, apply_style, savefig, stars
@@ -128,7 +128,8 @@ def fig_cumulative_incidence(curve: pd.DataFrame, stats: pd.DataFrame, stem: str
 
 def fig_timing_baseline_vs_new(points: pd.DataFrame, stats: pd.DataFrame,
                                stem: str | Path) -> list[str]:
-    """Supplementary Figure 2: timing of baseline-severe vs new-onset episodes, per lineage.
+    """Supplementary Figure 2: timing of baseline-severe vs new-onset episodes, per lineage
+    (episode start, nadir, recovery, episode duration).
 
     ``points``: :func:`cartcyto.analyses.timing.timing_points` (the values the tests rest on)."""
     apply_style()
@@ -136,7 +137,7 @@ def fig_timing_baseline_vs_new(points: pd.DataFrame, stats: pd.DataFrame,
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), sharey=True)
     rng = np.random.default_rng(0)
     for ax, lin in zip(axes, LINEAGES):
-        for k, measure in enumerate(MEASURES):
+        for k, measure in enumerate(EPISODE_MEASURES):
             col = f"{lin}_{measure}"
             tops = []
             for j, (grp, colour) in enumerate((("timing_baseline", "#999999"),
@@ -155,13 +156,16 @@ def fig_timing_baseline_vs_new(points: pd.DataFrame, stats: pd.DataFrame,
             if tops:
                 bracket(ax, k - 0.18, k + 0.18, max(tops) + 2, stars(p), h=1.5, fontsize=7)
         ax.axhline(0, color="#cccccc", lw=0.6, zorder=0)
-        ax.set_xticks(range(len(MEASURES)), [MEASURE_LABEL[m].replace(", days", "")
-                                             for m in MEASURES], rotation=30, ha="right")
+        ax.set_xticks(range(len(EPISODE_MEASURES)), [MEASURE_LABEL[m].replace(", days", "")
+                                                     for m in EPISODE_MEASURES], rotation=30,
+                      ha="right")
         ax.set_title(LINEAGE_SHORT[lin])
     axes[0].set_ylabel("Day after infusion; duration in days")
     axes[0].scatter([], [], color="#999999", label="Severe before infusion (baseline)")
     axes[0].scatter([], [], color="#555555", label="New onset after infusion (lineage colour)")
     fig.legend(loc="upper center", ncol=2, fontsize=7.5, bbox_to_anchor=(0.5, 1.07))
-    fig.text(0.99, -0.12, "Boxes: median and IQR; whiskers: range; Mann-Whitney U",
+    fig.text(0.99, -0.2, "Episode: the one holding the first severe day after infusion (its start "
+             "is negative when it began before)\nBoxes: median and IQR; whiskers: range; "
+             "Mann-Whitney U",
              ha="right", fontsize=6.5)
     return savefig(fig, stem)

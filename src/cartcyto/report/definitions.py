@@ -55,7 +55,18 @@ def definitions_table(study: dict) -> pd.DataFrame:
         ("phases", "T3", f"day >= {ph['t3_start']}" + (f" and <= {ph['t3_end']}" if ph["t3_end"] is not None else "")),
         ("phases", "lymphodepletion defaults", f"start {ld['start_day']}, end {ld['end_day']}"),
         ("episodes", "new onset", "not severe in T1 or T2, severe in T3"),
-        ("episodes", "duration", "recovery day - onset day; no recovery: censored at the last measurement or death"),
+        ("episodes", "onset", "first severe day from the infusion on (T3), for every patient"),
+        ("episodes", "episode", "a run of severe values closed by the lineage's recovery rule; the "
+                                "episode holding the onset starts on its first severe day (negative "
+                                "when it runs across the infusion); one that recovered before the "
+                                "infusion does not merge with a later one"),
+        ("episodes", "duration", "recovery day - onset day (episode duration: - episode start); no "
+                                 "recovery: censored at the last measurement, or at death when the "
+                                 "patient died within "
+                                 f"{study['death_competes_within_days']} days of it"),
+        ("episodes", "recovery status", "1 recovered, 2 died before recovery (death within "
+                                        f"{study['death_competes_within_days']} days of the last "
+                                        "measurement), 0 censored"),
         ("episodes", "PHT", f"severe cytopenia ongoing on day {study['pht_day']}"),
         ("episodes", "persistent", f"severe on a measurement after day {study['persistent_after_day']}"),
         ("markers", "peak", f"max over days {study['marker_window']}; lg_ = log10"),

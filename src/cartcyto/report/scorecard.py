@@ -223,14 +223,29 @@ def _convert(item: pd.Series, x: float) -> tuple[float, str]:
     return x, ""
 
 
-def _alternatives(item: pd.Series, stats: pd.DataFrame) -> str:
-    """`` other tests: chi2_yates p_value=0.789, ...`` for the item's alternative statistics."""
+def _alternatives(item: pd.Series, stats: pd.DataFrame, x: float = np.nan) -> str:
+    """`` other tests: chi2_yates p_value=0.789, ...`` for the item's alternative statistics. For a
+    p-value item, each alternative also says whether it reaches the reproduced test's conclusion
+    at ``ALPHA`` (``x``: the reproduced p), e.g. where a paired test changes the paper's."""
     out = []
     for alt in [a.strip() for a in item["alternatives"].split(";") if a.strip()]:
         key = tuple(item[c] for c in KEY_COLUMNS[:-1]) + (alt,)
         hit = stats[(stats[KEY_COLUMNS].apply(tuple, axis=1) == key)] if len(stats) else stats
         val = hit[item["field"]].iloc[0] if len(hit) == 1 else np.nan
-        out.append(f"{alt} {item['field']}={_fmt(val) if math.isfinite(val) else 'absent'}")
+        text = f"{alt} {item['field']}={_fmt(val) if math.isfinite(val) else 'absent'}"
+        if item["field"] == "p_value" and math.isfinite(val) and math.isfinite(x):
+            ours, theirs = val <= ALPHA, x <= ALPHA
+            comp, number, _ = parse_published(item["published"])
+            printed = ""
+            if comp:
+                holds = {"<": val < number, "<=": val <= number, ">": val > number,
+                         ">=": val >= number}[comp]
+                printed = f"{'meets' if holds else 'not'} the printed {item['published']}; "
+            text += (f" ({printed}same conclusion at alpha {ALPHA})" if ours == theirs else
+                     f" ({printed}changes the conclusion at alpha {ALPHA}: "
+                     f"{'significant' if ours else 'not significant'}, the reproduced "
+                     f"{item['statistic']} test {'significant' if theirs else 'not significant'})")
+        out.append(text)
     return f"; other tests: {', '.join(out)}" if out else ""
 
 
@@ -278,7 +293,7 @@ def build_scorecard(published: pd.DataFrame, statistics: pd.DataFrame) -> pd.Dat
         x, note = _convert(item, float(x))
         status, detail = judge(item, x, row)
         rec.update(reproduced=x, status=status, reason=known,
-                   detail=note + detail + _alternatives(item, stats))
+                   detail=note + detail + _alternatives(item, stats, x))
         out.append(rec)
     return pd.DataFrame(out, columns=SCORECARD_COLUMNS)
 

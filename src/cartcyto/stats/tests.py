@@ -1,8 +1,8 @@
-"""Hypothesis tests: Mann-Whitney, chi-square, Fisher, Kruskal-Wallis, Spearman, Bonferroni.
+"""Hypothesis tests: Mann-Whitney, chi-square, Fisher, McNemar, Kruskal-Wallis, Spearman, Bonferroni.
 
 Every test returns a one-row DataFrame with the columns of :data:`TEST_COLUMNS`:
 
-``statistic``  name of the statistic in ``estimate`` ("U", "chi2", "odds_ratio", "H", "rho")
+``statistic``  name of the statistic in ``estimate`` ("U", "chi2", "odds_ratio", "b", "H", "rho")
 ``estimate``   its value
 ``p_value``    two-sided p-value (NaN when the test cannot be computed)
 ``n``          observations used (after dropping missing values; the table total for tables)
@@ -43,6 +43,15 @@ FISHER_SAMPLE = "Fisher's exact test, two-sided; estimate = sample odds ratio (a
 FISHER_CONDITIONAL = ("Fisher's exact test, two-sided; estimate = conditional maximum-likelihood "
                       "odds ratio")
 KRUSKAL = "Kruskal-Wallis H, chi-square approximation, tie-corrected"
+MCNEMAR = {
+    "exact": ("McNemar exact test: two-sided binomial test of b (first only) among the b + c "
+              "discordant pairs, p = 1/2; estimate = b"),
+    "asymptotic": "McNemar chi-square (b - c)^2 / (b + c), df = 1, no continuity correction, two-sided",
+    "asymptotic_corrected": ("McNemar chi-square (|b - c| - 1)^2 / (b + c), df = 1, Edwards "
+                             "continuity correction (none when b = c, as R), two-sided"),
+}
+"""``mcnemar`` methods (SPSS 20 Crosstabs reports the exact one; R ``mcnemar.test`` defaults to
+the corrected one)."""
 SPEARMAN_T = "Spearman rank correlation, t approximation (df = n - 2), two-sided"
 SPEARMAN_EXACT = ("Spearman rank correlation, exact null distribution (AS 89: enumerated for "
                   "n <= 9, Edgeworth series for n > 9), two-sided")
@@ -228,6 +237,56 @@ def kruskal(groups: Sequence[Any] | Mapping[Any, Any], *, convention: str) -> pd
                     "Kruskal-Wallis H not computed: all observations are tied")
     res = stats.kruskal(*[v for _, v in clean], nan_policy="raise")
     return _row("H", res.statistic, res.pvalue, n, len(clean) - 1, KRUSKAL)
+
+
+def _paired_table(first: Any, second: Any) -> np.ndarray:
+    """[[both, first only], [second only, neither]] of two paired true/false sequences (a pair
+    with a missing member is dropped)."""
+    a, b = (pd.Series(np.asarray(v, dtype=object).ravel()) for v in (first, second))
+    if len(a) != len(b):
+        raise ValueError(f"paired flags must have equal lengths, got {len(a)} and {len(b)}")
+    keep = (a.notna() & b.notna()).to_numpy()
+    bad = [v for v in pd.concat([a[keep], b[keep]]).unique() if v not in (True, False, 0, 1)]
+    if bad:
+        raise ValueError(f"paired flags must hold True/False (or 1/0) and missing values, got {bad[:5]!r}")
+    x, y = a[keep].astype(bool).to_numpy(), b[keep].astype(bool).to_numpy()
+    return np.array([[np.sum(x & y), np.sum(x & ~y)], [np.sum(~x & y), np.sum(~x & ~y)]], float)
+
+
+def mcnemar(data: Any, second: Any = None, *, method: str) -> pd.DataFrame:
+    """McNemar's test of a paired 2x2 table, two-sided.
+
+    Parameters
+    ----------
+    data : a 2x2 table [[a, b], [c, d]] (rows: first measurement yes/no, columns: second yes/no),
+        or, with ``second``, the first of two paired true/false sequences (missing pairs dropped).
+    method : "exact" (binomial test of b among the b + c discordant pairs, p = 1/2: R
+        ``binom.test(b, b + c)``), "asymptotic" ((b - c)^2 / (b + c) on chi-square df 1: R
+        ``mcnemar.test(x, correct = FALSE)``) or "asymptotic_corrected" (Edwards,
+        (|b - c| - 1)^2 / (b + c), uncorrected when b = c: R ``mcnemar.test(x)``). Named in
+        ``method`` of the row.
+
+    Returns
+    -------
+    One row: statistic "b" (exact: estimate = b, dof NaN) or "chi2" (dof 1), p_value, n = pairs.
+    No discordant pair gives NaN with the reason.
+    """
+    if method not in MCNEMAR:
+        raise ValueError(f"method must be one of {tuple(MCNEMAR)}, got {method!r}")
+    t = _count_table(data) if second is None else _paired_table(data, second)
+    if t.shape != (2, 2):
+        raise ValueError(f"McNemar's test needs a 2x2 table, got shape {t.shape}")
+    b, c, n = t[0, 1], t[1, 0], t.sum()
+    name = "b" if method == "exact" else "chi2"
+    if b + c == 0:
+        return _row(name, np.nan, np.nan, n, np.nan,
+                    f"{MCNEMAR[method]}; not computed: no discordant pair")
+    if method == "exact":
+        p = min(1.0, 2.0 * stats.binom.cdf(min(b, c), b + c, 0.5))
+        return _row(name, b, p, n, np.nan, MCNEMAR[method])
+    diff = abs(b - c) - (1.0 if method == "asymptotic_corrected" and b != c else 0.0)
+    chi2 = diff * diff / (b + c)
+    return _row(name, chi2, stats.chi2.sf(chi2, 1), n, 1, MCNEMAR[method])
 
 
 # ---- Spearman ---------------------------------------------------------------------------------
