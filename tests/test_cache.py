@@ -18,12 +18,12 @@ from cartcyto.cohort import cache
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.read import read_cohort
 from cartcyto.derive.patients import derive_episodes, derive_patients
-from design_fixtures import resolve_study
+from design_fixtures import resolve_study, resolved
 
 # assert_frame_equal only warns when one side has None and the other NaN: make that a failure
 pytestmark = pytest.mark.filterwarnings("error::FutureWarning")
 REPO = Path(__file__).resolve().parents[1]
-STUDY = {"lymphodepletion": {"start_day": -5, "end_day": -3}, "pht_day": 28}
+STUDY = resolved("wang2021", overrides={"lymphodepletion": {"start_day": -5, "end_day": -3}})
 
 
 def assert_same_cohort(got, expected):

@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from ingest_fixtures import clean_frame
 
+from design_fixtures import resolved
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.read import COHORT_TABLES, read_cohort
 
-STUDY = {"lymphodepletion": {"start_day": -4, "end_day": -2}}
+STUDY = resolved("wang2021")
 
 
 def as_text(table: pa.Table) -> pa.Table:

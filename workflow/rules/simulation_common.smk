@@ -19,7 +19,7 @@ SIM_STUDY = (
         SIMULATION["name"],
         {"cohort": "(generated in memory)", "design": SIMULATION["design"],
          "conventions": SIMULATION["conventions"]},
-        CONVENTIONS,
+        config["conventions"],
         designs_dir=Path(workflow.basedir) / "workflow" / "designs",
     )
     if SIMULATION

@@ -45,8 +45,9 @@ from typing import Any, NamedTuple
 
 CACHE_FORMAT = 2   # 2: the manifest keeps the reader's notes (test names, units and factors)
 # Study keys that read_cohort uses (lymphodepletion: start_day / end_day filled where missing;
-# lab_test_names: the study's own test codes).
-DESIGN_KEYS = ("lymphodepletion", "lab_test_names")
+# lab_test_names: the study's own test codes; analyses and criteria: whether labs are required and
+# which tests each lineage needs).
+DESIGN_KEYS = ("lymphodepletion", "lab_test_names", "analyses", "criteria")
 HASH_INDEX = "file-hashes.json"
 ENTRIES = "cohorts"
 MANIFEST = "manifest.json"
