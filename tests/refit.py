@@ -6,9 +6,15 @@ and the paper's definitions, and each number is recomputed with an outside imple
 
 * R (``Rscript``, one batch per study): Mann-Whitney (``wilcox.test``), Cox
   (``survival::coxph``), logistic regression (``glm``), ROC AUC with DeLong CI (``pROC``),
-  McNemar (``mcnemar.test``, ``binom.test``);
-* SciPy directly: chi-square, Fisher, Kruskal-Wallis, Spearman; NumPy: counts, percents,
-  medians, Kaplan-Meier, means.
+  McNemar (``mcnemar.test``, ``binom.test``); proportional-hazards tests (``cox.zph``); Firth
+  logistic regression (``brglm2``, penalised likelihood-ratio p and profile CI in R); competing
+  risks (``cmprsk::cuminc``/``timepoints``, Gray's test, ``cmprsk::crr``; cause-specific
+  ``coxph``);
+* SciPy directly: separation (LP feasibility), chi-square, Fisher, Kruskal-Wallis, Spearman;
+  NumPy: counts, percents, medians, Kaplan-Meier, means, events and EPV.
+
+Thresholds no row carries (``ph_alpha``, ``firth``, the competing-risks ``group_column`` and
+``report_days``) are read from the run's resolved design in ``provenance.json``.
 
 Sources. A row rests on ``derived/patients.csv``, except the stem-cell-boost rows
 (``derived/scb_patients.csv``, the boost table of the derivation) and the rows of daily series
@@ -778,6 +784,34 @@ def refit_firth(st: Study, row) -> dict:
     return {"r": f"{key}.{row.term}", "model": "logistic"}
 
 
+def due_warnings(results: Path, study: str) -> set[tuple[str, str, str]]:
+    """(analysis, outcome, level) of every warning row the model checks must carry, decided
+    from the derived table (EPV < threshold, cox.zph p < ph_alpha in R, separation), and
+    ("logistic_pht_firth", "pht", "run") when the Firth rows are due (firth always, or auto
+    with a logistic warning). Catches a warning that is missing, which a per-row refit cannot."""
+    st = Study(Path(results) / study)
+    s = st.stats
+    due = set()
+    chi = s[(s["analysis"] == "cox_recovery_checks") & (s["statistic"] == "chi2")]
+    lineages = sorted({o[:2] for o in chi["outcome"]})
+    for lin in lineages:
+        zph(st, lin, chi.loc[chi["outcome"].str.startswith(lin), "method"].iloc[0])
+    if lineages:
+        st.r.run()
+    for lin in lineages:
+        due |= {("cox_recovery_checks", f"{lin}_duration_days", lv) for lv in cox_warnings(st, lin)}
+    if (s["analysis"] == "logistic_pht_checks").any():
+        data, terms = logistic_check_data(st)
+        events = min(data["y"].sum(), len(data) - data["y"].sum())
+        thr = epv_threshold(st, "logistic_pht_checks", "pht")
+        logistic = {lv for lv, on in ((f"EPV < {thr:g}", events / len(terms) < thr),
+                                      ("separation", separation_code(st) > 0)) if on}
+        due |= {("logistic_pht_checks", "pht", lv) for lv in logistic}
+        mode = settings(st, "model_checks")["firth"]
+        if mode == "always" or (mode == "auto" and logistic):
+            due.add(("logistic_pht_firth", "pht", "run"))
+    return due
+
 # ---------------------------------------------------------------- competing risks (sensitivity)
 def cr_data(st: Study, lin: str, group_column: str = "crs_group") -> pd.DataFrame:
     """The Figure 5 population (new-onset L) with time, status (1 recovered, 2 died first, 0 censored)."""
@@ -816,7 +850,7 @@ def refit_cr(st: Study, row) -> dict:
                 st.r.lines.append(CIF_R)
             days = f"c({', '.join(str(int(x)) for x in opts['report_days'])})"
             st.r.add(key, f"cif(KEY, {R.vec(sub['time'])}, {R.vec(sub['status'])}, {days})")
-        return {"r": f"{key}.{day}", "model": "roc"}
+        return {"r": f"{key}.{day}", "model": "estimate_ci"}
     if row.analysis == "cr_recovery_gray":   # R: cuminc(time, status, group)$Tests['1', ]
         g = d.dropna(subset=["group"])
         groups = "c(" + ", ".join(repr(str(x)) for x in g["group"]) + ")"
@@ -903,7 +937,7 @@ def _from_r(st: Study, res: dict) -> dict:
     if model == "zph":
         stat, p, n = vals
         return out(n, stat, p, engine="R")
-    if model == "roc":
+    if model in ("roc", "estimate_ci"):   # (estimate, ci_low, ci_high, n)
         est, lo, hi, n = vals
         return out(n, est, ci_low=lo, ci_high=hi, engine="R")
     if "p_adjust" in res:   # McNemar / binomial
