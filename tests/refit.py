@@ -6,9 +6,15 @@ and the paper's definitions, and each number is recomputed with an outside imple
 
 * R (``Rscript``, one batch per study): Mann-Whitney (``wilcox.test``), Cox
   (``survival::coxph``), logistic regression (``glm``), ROC AUC with DeLong CI (``pROC``),
-  McNemar (``mcnemar.test``, ``binom.test``);
-* SciPy directly: chi-square, Fisher, Kruskal-Wallis, Spearman; NumPy: counts, percents,
-  medians, Kaplan-Meier, means.
+  McNemar (``mcnemar.test``, ``binom.test``); proportional-hazards tests (``cox.zph``); Firth
+  logistic regression (``brglm2``, penalised likelihood-ratio p and profile CI in R); competing
+  risks (``cmprsk::cuminc``/``timepoints``, Gray's test, ``cmprsk::crr``; cause-specific
+  ``coxph``);
+* SciPy directly: separation (LP feasibility), chi-square, Fisher, Kruskal-Wallis, Spearman;
+  NumPy: counts, percents, medians, Kaplan-Meier, means, events and EPV.
+
+Thresholds no row carries (``ph_alpha``, ``firth``, the competing-risks ``group_column`` and
+``report_days``) are read from the run's resolved design in ``provenance.json``.
 
 Sources. A row rests on ``derived/patients.csv``, except the stem-cell-boost rows
 (``derived/scb_patients.csv``, the boost table of the derivation) and the rows of daily series
@@ -30,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy import stats as sps
 
 DAILY = ("kinetics_by_crs", "supportive_daily", "incidence_daily")
@@ -603,6 +610,286 @@ def refit_daily_incidence(st: Study, row) -> dict:
     return count_row(np.arange(n) < below, np.ones(n, bool), row.statistic)
 
 
+# ---------------------------------------------------------------- model checks (model_checks family)
+def settings(st: Study, family: str) -> dict:
+    """The run's resolved design block of ``family`` as provenance.json recorded it: thresholds
+    (ph_alpha) that no statistics row carries; the refit then re-decides each warning itself."""
+    import json
+
+    return json.loads((st.folder / "provenance.json").read_text())["config"][family]
+
+
+def model_column(df: pd.DataFrame, col: str) -> pd.Series:
+    """A covariate as float: a true/false column as 1/0, else numeric."""
+    if set(df[col].dropna().unique()) <= {"true", "false", True, False}:
+        return flag(df, col).astype(float)
+    return num(df, col)
+
+
+def model_terms(st: Study, analysis: str, outcome: str, statistic: str) -> list[str]:
+    s = st.stats
+    sel = (s["analysis"] == analysis) & (s["outcome"] == outcome) & (s["statistic"] == statistic)
+    return [t for t in s.loc[sel, "term"] if t != "GLOBAL"]
+
+
+def cox_check_data(st: Study, lin: str) -> tuple[pd.DataFrame, list[str]]:
+    """The Figure 5 model's complete cases: the covariates are those of its cox_recovery rows."""
+    terms = model_terms(st, "cox_recovery", f"{lin}_duration_days", "HR")
+    df = st.A[is_true(st.A, f"{lin}_new_onset")]
+    data = pd.DataFrame({"time": num(df, f"{lin}_duration_days"),
+                         "event": flag(df, f"{lin}_recovered").astype(float),
+                         **{t: model_column(df, t) for t in terms}})
+    return data.dropna(), terms
+
+
+def epv_threshold(st: Study, analysis: str, outcome: str) -> float:
+    s = st.stats
+    m = s.loc[(s["analysis"] == analysis) & (s["outcome"] == outcome) & (s["statistic"] == "EPV"), "method"]
+    return float(re.search(r"threshold ([\d.]+)", m.iloc[0]).group(1))
+
+
+def zph(st: Study, lin: str, method: str) -> str:
+    """R: f <- coxph(Surv(time, event) ~ ..., ties = <method's>); cox.zph(f, transform = <method's>)$table."""
+    key = f"zph_{lin}"
+    if not any(f"'{key}'" in line for line in st.r.lines):
+        data, terms = cox_check_data(st, lin)
+        ties = re.search(r"(Breslow|Efron) ties", method).group(1).lower()
+        transform = re.search(r"time transform '(\w+)'", method).group(1)
+        cols = ", ".join(f"{c} = {R.vec(data[c])}" for c in data.columns)
+        st.r.add(key, f"d <- data.frame({cols}); f <- coxph(Surv(time, event) ~ {' + '.join(terms)}, "
+                      f"data = d, ties = '{ties}'); z <- cox.zph(f, transform = '{transform}'); "
+                      "for (t in rownames(z$table)) out(paste0(KEY, '.', t), z$table[t, 'chisq'], "
+                      f"z$table[t, 'p'], {len(data)})")
+    return key
+
+
+def cox_warnings(st: Study, lin: str) -> dict[str, float]:
+    """{warning level: n} the Cox checks of ``lin`` must carry (EPV below threshold, PH p < alpha)."""
+    data, terms = cox_check_data(st, lin)
+    outcome = f"{lin}_duration_days"
+    due = {}
+    thr = epv_threshold(st, "cox_recovery_checks", outcome)
+    if terms and data["event"].sum() / len(terms) < thr:
+        due[f"EPV < {thr:g}"] = len(data)
+    alpha = float(settings(st, "model_checks")["ph_alpha"])
+    for t in [*terms, "GLOBAL"]:
+        p = st.r.get(f"zph_{lin}.{t}")[1]
+        if p < alpha:
+            due[f"PH {t}"] = len(data)
+    return due
+
+
+def refit_cox_checks(st: Study, row) -> dict:
+    lin = row.outcome[:2]
+    data, terms = cox_check_data(st, lin)
+    events = data["event"].sum()
+    if row.statistic == "events":
+        return out(len(data), events)
+    if row.statistic == "EPV":
+        return out(len(data), events / len(terms))
+    if row.statistic == "chi2":
+        return {"r": f"{zph(st, lin, row.method)}.{row.term}", "model": "zph"}
+    if row.statistic == "warning":   # decided after R has run (the PH p): see _warning_rows
+        return {"warning": ("cox", lin), "level": row.level}
+    raise KeyError(row.statistic)
+
+
+def logistic_check_data(st: Study) -> tuple[pd.DataFrame, list[str]]:
+    """The PHT model's complete cases: covariates those of its logistic_pht rows."""
+    terms = model_terms(st, "logistic_pht", "pht", "OR")
+    data = pd.DataFrame({"y": flag(st.A, "pht").astype(float), **{t: num(st.A, t) for t in terms}})
+    return data.dropna(), terms
+
+
+def separation_code(st: Study) -> int:
+    """0 none, 1 quasi-complete, 2 complete (Albert & Anderson 1984), as two scale-free LP
+    feasibility problems in SciPy, A = (2y - 1) [1, x]: some b with A b >= 0 and sum(A b) >= 1
+    (a direction that never misclassifies and separates someone: the MLE is infinite), and some
+    b with A b >= 1 (every patient strictly separated: complete). (R detect_separation was moved
+    out of brglm2 to detectseparation, not installed; the project solves a bounded
+    maximisation on unit-range covariates instead.)"""
+    data, terms = logistic_check_data(st)
+    A = np.column_stack([np.ones(len(data)), data[terms].to_numpy(float)]) * (2 * data["y"].to_numpy() - 1)[:, None]
+    free = [(None, None)] * A.shape[1]
+    some = optimize.linprog(np.zeros(A.shape[1]), A_ub=np.vstack([-A, -A.sum(0)]),
+                       b_ub=np.r_[np.zeros(len(A)), -1.0], bounds=free, method="highs")
+    if some.status != 0:
+        return 0
+    every = optimize.linprog(np.zeros(A.shape[1]), A_ub=-A, b_ub=-np.ones(len(A)), bounds=free, method="highs")
+    return 2 if every.status == 0 else 1
+
+
+def refit_logistic_checks(st: Study, row) -> dict:
+    data, terms = logistic_check_data(st)
+    n, events = len(data), data["y"].sum()
+    if row.statistic == "events":
+        return out(n, events)
+    if row.statistic == "non_events":
+        return out(n, n - events)
+    if row.statistic == "EPV":
+        return out(n, min(events, n - events) / len(terms))
+    if row.statistic == "separation":
+        return out(n, separation_code(st))
+    if row.statistic == "warning":
+        thr = epv_threshold(st, "logistic_pht_checks", "pht")
+        due = {f"EPV < {thr:g}": min(events, n - events) / len(terms) < thr,
+               "separation": separation_code(st) > 0}
+        return out(n, 1.0 if due.get(row.level) else np.nan)
+    raise KeyError(row.statistic)
+
+
+# Firth (Jeffreys-prior) logistic regression. Estimates: brglm2 (type 'AS_mean' is Firth's
+# correction for a canonical link). Penalised likelihood-ratio p and profile 95% CI (logistf's
+# definitions; logistf is not installed): the penalised log-likelihood l(b) + log|X'WX| / 2 is
+# maximised in R with b_j held fixed, by Newton steps on the modified score with step halving,
+# and the CI limits solved by uniroot (tol 1e-12) where 2 (l*max - l*profile) = qchisq(0.95, 1).
+FIRTH_R = r"""
+pll <- function(b, X, y) { eta <- drop(X %*% b); p <- plogis(eta)
+  sum(y * eta - log1p(exp(eta))) + 0.5 * as.numeric(determinant(crossprod(X, X * (p * (1 - p))))$modulus) }
+pfit <- function(X, y, b, free) { ll <- pll(b, X, y)
+  for (it in 1:500) { eta <- drop(X %*% b); p <- plogis(eta); w <- p * (1 - p)
+    I <- crossprod(X, X * w); h <- rowSums((X %*% solve(I)) * X) * w
+    U <- drop(crossprod(X, y - p + h * (0.5 - p)))
+    st <- rep(0, length(b)); st[free] <- solve(I[free, free, drop = FALSE], U[free])
+    st <- st * min(1, 5 / max(abs(st), 1e-300))
+    for (k in 1:40) { ln <- pll(b + st, X, y); if (ln >= ll - 1e-12) break; st <- st / 2 }
+    b <- b + st; ll <- ln
+    if (max(abs(U[free])) < 1e-11 && max(abs(st)) < 1e-10) break }
+  list(b = b, ll = ll) }
+firth <- function(key, d, terms) {
+  X <- cbind(1, as.matrix(d[terms])); y <- d$y
+  g <- glm(reformulate(terms, 'y'), family = binomial, data = d, method = 'brglmFit',
+           type = 'AS_mean', control = list(epsilon = 1e-12, maxit = 500))
+  full <- pfit(X, y, coef(g), rep(TRUE, ncol(X)))
+  for (j in 2:ncol(X)) {
+    prof <- function(v) { b0 <- full$b; b0[j] <- v; free <- rep(TRUE, ncol(X)); free[j] <- FALSE
+      2 * (full$ll - pfit(X, y, b0, free)$ll) - qchisq(0.95, 1) }
+    bj <- full$b[j]; step <- max(abs(bj), 1)
+    lim <- sapply(c(-1, 1), function(side) { s <- step
+      while (prof(bj + side * s) < 0) s <- 2 * s
+      uniroot(prof, sort(c(bj, bj + side * s)), tol = 1e-12)$root })
+    chi <- max(prof(0) + qchisq(0.95, 1), 0)
+    out(paste0(key, '.', terms[j - 1]), exp(coef(g)[j]), exp(lim[1]), exp(lim[2]),
+        pchisq(chi, 1, lower.tail = FALSE), nrow(d)) } }
+"""
+
+
+def refit_firth(st: Study, row) -> dict:
+    key = "firth"
+    if not any(f"'{key}'" in line for line in st.r.lines):
+        data, terms = logistic_check_data(st)
+        cols = ", ".join(f"{c} = {R.vec(data[c])}" for c in data.columns)
+        st.r.lines.insert(0, "suppressMessages(library(brglm2))")
+        st.r.add(key, FIRTH_R + f"firth(KEY, data.frame({cols}), c({', '.join(repr(t) for t in terms)}))")
+    return {"r": f"{key}.{row.term}", "model": "logistic"}
+
+
+def due_warnings(results: Path, study: str) -> set[tuple[str, str, str]]:
+    """(analysis, outcome, level) of every warning row the model checks must carry, decided
+    from the derived table (EPV < threshold, cox.zph p < ph_alpha in R, separation), and
+    ("logistic_pht_firth", "pht", "run") when the Firth rows are due (firth always, or auto
+    with a logistic warning). Catches a warning that is missing, which a per-row refit cannot."""
+    st = Study(Path(results) / study)
+    s = st.stats
+    due = set()
+    chi = s[(s["analysis"] == "cox_recovery_checks") & (s["statistic"] == "chi2")]
+    lineages = sorted({o[:2] for o in chi["outcome"]})
+    for lin in lineages:
+        zph(st, lin, chi.loc[chi["outcome"].str.startswith(lin), "method"].iloc[0])
+    if lineages:
+        st.r.run()
+    for lin in lineages:
+        due |= {("cox_recovery_checks", f"{lin}_duration_days", lv) for lv in cox_warnings(st, lin)}
+    if (s["analysis"] == "logistic_pht_checks").any():
+        data, terms = logistic_check_data(st)
+        events = min(data["y"].sum(), len(data) - data["y"].sum())
+        thr = epv_threshold(st, "logistic_pht_checks", "pht")
+        logistic = {lv for lv, on in ((f"EPV < {thr:g}", events / len(terms) < thr),
+                                      ("separation", separation_code(st) > 0)) if on}
+        due |= {("logistic_pht_checks", "pht", lv) for lv in logistic}
+        mode = settings(st, "model_checks")["firth"]
+        if mode == "always" or (mode == "auto" and logistic):
+            due.add(("logistic_pht_firth", "pht", "run"))
+    return due
+
+# ---------------------------------------------------------------- competing risks (sensitivity)
+def cr_data(st: Study, lin: str, group_column: str = "crs_group") -> pd.DataFrame:
+    """The Figure 5 population (new-onset L) with time, status (1 recovered, 2 died first, 0 censored)."""
+    df = st.A[is_true(st.A, f"{lin}_new_onset")]
+    return pd.DataFrame({"time": num(df, f"{lin}_duration_days"), "status": num(df, f"{lin}_recovery_status"),
+                         "group": df[group_column].astype("string")})
+
+
+# R: cmprsk::cuminc(time, status, cencode = 0) per group, timepoints(fit, day)$est / $var, CI
+# est^exp(+-1.96 sqrt(var) / (est log est)); after the group's last time timepoints gives NA,
+# and the row carries the last value forward when every patient at that last time had an event
+# (its outcome final; the row's method says so).
+CIF_R = r"""
+cif <- function(key, t, s, days) {
+  f <- cuminc(t, s, cencode = 0); tp <- timepoints(f, days); i <- which(rownames(tp$est) == '1 1')
+  last <- max(t); final <- all(s[t == last] != 0); full <- timepoints(f, last)
+  for (k in seq_along(days)) { e <- tp$est[i, k]; v <- tp$var[i, k]
+    if (is.na(e) && final && days[k] > last) { e <- full$est[i, 1]; v <- full$var[i, 1] }
+    lo <- NA; hi <- NA
+    if (!is.na(e) && e > 0 && e < 1) { q <- qnorm(0.975) * sqrt(v) / (e * -log(e)); lo <- e^exp(q); hi <- e^exp(-q) }
+    out(paste0(key, '.day', days[k]), e, lo, hi, length(t)) } }
+"""
+
+
+def refit_cr(st: Study, row) -> dict:
+    lin = row.outcome[:2]
+    opts = settings(st, "competing_risks")
+    d = cr_data(st, lin, opts["group_column"]).dropna(subset=["time", "status"])
+    if row.analysis == "cr_recovery_cif":
+        group, _, day = row.level.rpartition(" ")
+        sub = d if group == "all" else d[(d["group"] == group).fillna(False).to_numpy(bool)]
+        key = f"cif_{lin}_{group}".replace(" ", "_")
+        if not any(f"'{key}'" in line for line in st.r.lines):
+            if "cif <- function" not in "\n".join(st.r.lines):
+                st.r.lines.insert(0, "suppressMessages(library(cmprsk))")
+                st.r.lines.append(CIF_R)
+            days = f"c({', '.join(str(int(x)) for x in opts['report_days'])})"
+            st.r.add(key, f"cif(KEY, {R.vec(sub['time'])}, {R.vec(sub['status'])}, {days})")
+        return {"r": f"{key}.{day}", "model": "estimate_ci"}
+    if row.analysis == "cr_recovery_gray":   # R: cuminc(time, status, group)$Tests['1', ]
+        g = d.dropna(subset=["group"])
+        groups = "c(" + ", ".join(repr(str(x)) for x in g["group"]) + ")"
+        if "library(cmprsk)" not in st.r.lines[0]:
+            st.r.lines.insert(0, "suppressMessages(library(cmprsk))")
+        key = st.r.add(f"gray_{lin}", f"f <- cuminc({R.vec(g['time'])}, {R.vec(g['status'])}, {groups}, "
+                                      f"cencode = 0); out(KEY, f$Tests['1', 'stat'], f$Tests['1', 'pv'], {len(g)})")
+        return {"r": key}
+    data, terms = cox_check_data(st, lin)
+    data = data.join(num(st.A, f"{lin}_recovery_status").rename("status")).dropna()
+    if row.analysis == "cr_recovery_cause_specific" and row.statistic == "count":
+        paper = flag(st.A[is_true(st.A, f"{lin}_new_onset")], f"{lin}_recovered")
+        both = d["status"].notna() & paper.notna()
+        return out(len(d), ((d["status"] == 1) != (paper == True))[both].sum())  # noqa: E712
+    cols = ", ".join(f"{c} = {R.vec(data[c])}" for c in data.columns)
+    if row.analysis == "cr_recovery_fine_gray":
+        # R: crr(time, status, cov1, failcode = 1, cencode = 0, gtol = 1e-12): the row converges to
+        # a score of 1e-10, crr's default gtol 1e-6 stops ~1e-5 short (relative) in the estimate
+        key = f"crr_{lin}"
+        if not any(f"'{key}'" in line for line in st.r.lines):
+            if "library(cmprsk)" not in st.r.lines[0]:
+                st.r.lines.insert(0, "suppressMessages(library(cmprsk))")
+            st.r.add(key, f"d <- data.frame({cols}); f <- crr(d$time, d$status, as.matrix(d[c("
+                          f"{', '.join(repr(t) for t in terms)})]), failcode = 1, cencode = 0, gtol = 1e-12, "
+                          "maxiter = 100); b <- f$coef; se <- sqrt(diag(f$var)); z <- qnorm(0.975); "
+                          "for (i in seq_along(b)) out(paste0(KEY, '.', names(b)[i]), exp(b[i]), "
+                          "exp(b[i] - z * se[i]), exp(b[i] + z * se[i]), 2 * pnorm(-abs(b[i] / se[i])), f$n)")
+        return {"r": f"{key}.{row.term}", "model": "cox"}
+    # csHR: R coxph(Surv(time, status == 1) ~ covariates, ties as the Figure 5 model)
+    ties = re.search(r"(Breslow|Efron) ties", row.method).group(1).lower()
+    key = f"cs_{lin}"
+    if not any(f"'{key}'" in line for line in st.r.lines):
+        st.r.add(key, f"d <- data.frame({cols}); f <- coxph(Surv(time, status == 1) ~ {' + '.join(terms)}, "
+                      f"data = d, ties = '{ties}'); s <- summary(f); for (i in seq_along(coef(f))) "
+                      "out(paste0(KEY, '.', names(coef(f))[i]), s$conf.int[i, 1], s$conf.int[i, 3], "
+                      f"s$conf.int[i, 4], s$coefficients[i, 5], {len(data)})")
+    return {"r": f"{key}.{row.term}", "model": "cox"}
+
+
 FAMILIES = {
     "table1": refit_table1,
     **{a: refit_incidence for a in ("incidence_phase", "incidence_phase_test", "incidence_new_onset",
@@ -623,6 +910,11 @@ FAMILIES = {
                                     "hematotox_phenotype")},
     "prior_sct": refit_prior_sct,
     **{a: refit_scb for a in ("scb_table1", "scb_recovery")},
+    "cox_recovery_checks": refit_cox_checks,
+    "logistic_pht_checks": refit_logistic_checks,
+    "logistic_pht_firth": refit_firth,
+    **{a: refit_cr for a in ("cr_recovery_cif", "cr_recovery_gray", "cr_recovery_fine_gray",
+                             "cr_recovery_cause_specific")},
 }
 
 
@@ -642,7 +934,10 @@ def _from_r(st: Study, res: dict) -> dict:
     if model in ("cox", "logistic"):
         est, lo, hi, p, n = vals
         return out(n, est, p, lo, hi, engine="R")
-    if model == "roc":
+    if model == "zph":
+        stat, p, n = vals
+        return out(n, stat, p, engine="R")
+    if model in ("roc", "estimate_ci"):   # (estimate, ci_low, ci_high, n)
         est, lo, hi, n = vals
         return out(n, est, ci_low=lo, ci_high=hi, engine="R")
     if "p_adjust" in res:   # McNemar / binomial
@@ -662,7 +957,7 @@ def refit(results: Path, study: str) -> pd.DataFrame:
     rows = []
     for row in st.stats.itertuples():
         res = FAMILIES[row.analysis](st, row)
-        if "r" in res:
+        if "r" in res or "warning" in res:
             pending[row.Index] = res
             rows.append(None)
         else:
@@ -670,7 +965,12 @@ def refit(results: Path, study: str) -> pd.DataFrame:
     if pending:
         st.r.run()
         for i, res in pending.items():
-            rows[i] = _from_r(st, res)
+            if "warning" in res:    # a warning row (no number): present iff its condition holds
+                due = cox_warnings(st, res["warning"][1])
+                rows[i] = out(due.get(res["level"], np.nan), 1.0 if res["level"] in due else np.nan,
+                              engine="R")
+            else:
+                rows[i] = _from_r(st, res)
     frame = pd.DataFrame(rows)
     frame.insert(0, "source", st.stats["analysis"].map(source))
     return pd.concat([st.stats.reset_index(drop=True).add_prefix("row_"), frame], axis=1)

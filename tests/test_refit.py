@@ -2,7 +2,7 @@
 
 For each family of both bundled studies, every row of ``results/<study>/statistics.csv`` is
 recomputed by ``tests/refit.py`` -- plain pandas on ``derived/patients.csv``, SciPy, and R for
-Mann-Whitney, Cox, logistic regression, ROC and McNemar -- and must give the same ``n``,
+Mann-Whitney, Cox, logistic regression, ROC, McNemar, cox.zph, Firth, cmprsk -- and must give the same ``n``,
 estimate, p and CI (relative tolerance 1e-6: statistics.csv keeps 10 significant digits).
 Rows of daily series (Figure 2C-E, Figure 6A-D, Supplementary Figure 1) are per patient-day and
 refit from the cohort tables the run read; the stem-cell-boost rows from
@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from refit import DAILY, FAMILIES, FIELDS, refit
+from refit import DAILY, FAMILIES, FIELDS, due_warnings, refit
 from workflow_run import STUDIES
 
 pytestmark = pytest.mark.slow
 RTOL, ATOL = 1e-6, 1e-9
-R_FAMILIES = ("cox_recovery", "logistic_pht", "hematotox_roc")
+R_FAMILIES = ("cox_recovery", "logistic_pht", "hematotox_roc", "logistic_pht_firth",
+              "cr_recovery_cif", "cr_recovery_gray", "cr_recovery_fine_gray")
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +57,24 @@ def test_every_row_refits_from_the_derived_table(refits, study):
     assert set(r.loc[r["source"].str.startswith("cohort/"), "row_analysis"]) <= set(DAILY)
 
 
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_due_warning_has_its_row(bundled_run, study):
+    """A warning row carries no number, so the per-row refit checks only that its condition
+    holds; here the converse: every condition that holds (EPV < threshold, a cox.zph p < ph_alpha,
+    separation) has its warning row, and the Firth sensitivity rows are there exactly when due."""
+    stats = pd.read_csv(bundled_run / "results" / study / "statistics.csv", keep_default_na=False)
+    warned = stats[stats["statistic"] == "warning"]
+    rows = set(zip(warned["analysis"], warned["outcome"], warned["level"]))
+    if (stats["analysis"] == "logistic_pht_firth").any():
+        rows.add(("logistic_pht_firth", "pht", "run"))
+    assert rows == due_warnings(bundled_run / "results", study)
+
+
 def test_models_and_rank_tests_refit_in_r(refits):
     r = refits["wang2021"]
     rank = r["row_statistic"].eq("U") | r["row_statistic"].str.startswith("mcnemar")
-    models = r["row_analysis"].isin(R_FAMILIES)
+    models = r["row_analysis"].isin(R_FAMILIES) | (
+        r["row_analysis"].eq("cox_recovery_checks") & r["row_statistic"].eq("chi2"))
     assert rank.sum() > 100 and models.sum() >= 10
     assert (r.loc[rank | models, "engine"] == "R").all()
     # R refits the p-values, not only the estimates
