@@ -29,13 +29,16 @@ cannot slip through unchecked.
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import optimize
 from scipy import stats as sps
 
@@ -89,6 +92,23 @@ def count_row(mask: np.ndarray, known: np.ndarray, statistic: str) -> dict:
 
 
 # ---------------------------------------------------------------- outside implementations
+R_PACKAGES = ("survival", "cmprsk", "pROC", "brglm2")
+R_MISSING = ("the refit needs R: Rscript with the packages survival, cmprsk, pROC and brglm2 (Debian: "
+             "apt-get install r-base-core r-cran-survival r-cran-cmprsk r-cran-proc r-cran-brglm2)")
+
+
+def require_r() -> None:
+    """Skip the refit when R is absent, with how to install it; fail instead under
+    CARTCYTO_REQUIRE_R=1 (.ci/run sets it, so CI never skips)."""
+    check = "for (p in c(%s)) stopifnot(requireNamespace(p, quietly = TRUE))" % ", ".join(f"'{p}'" for p in R_PACKAGES)
+    ok = shutil.which("Rscript") is not None and subprocess.run(
+        ["Rscript", "-e", check], capture_output=True, timeout=120).returncode == 0
+    if not ok:
+        if os.environ.get("CARTCYTO_REQUIRE_R") == "1":
+            raise RuntimeError(R_MISSING)
+        pytest.skip(R_MISSING)
+
+
 class R:
     """Collects R snippets (each prints ``key,value,...``) and runs them in one Rscript."""
 
@@ -106,6 +126,7 @@ class R:
         return key
 
     def run(self) -> None:
+        require_r()
         with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
             fh.write("\n".join(self.lines) + "\n")
         proc = subprocess.run(["Rscript", fh.name], capture_output=True, text=True, timeout=600)
