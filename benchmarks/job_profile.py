@@ -46,7 +46,7 @@ HOOK = textwrap.dedent('''
         # CPU and peak RSS include the job's forked workers (waited-for children)
         rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        rec = {"argv": sys.argv[:3], "wall": time.time() - _t0, "cpu_self": cpu.user + cpu.system,
+        rec = {"argv": sys.argv[:3], "start": _t0, "wall": time.time() - _t0, "cpu_self": cpu.user + cpu.system,
                "cpu": cpu.user + cpu.system + cpu.children_user + cpu.children_system,
                "startup": None if first[0] is None else first[0] - _t0, "first_file": first[1],
                "rss_mb": rss / 1024}
@@ -99,11 +99,13 @@ def profile_once(cores: int, keep: Path | None) -> list[dict]:
 
 
 def print_jobs(rows: list[dict]) -> None:
-    print(f"{'job':34} {'study':18} {'wall s':>7} {'CPU s':>7} {'start-up s':>10} {'work s':>7} {'RSS MB':>7}")
+    print(f"{'job':34} {'study':18} {'from s':>7} {'wall s':>7} {'CPU s':>7} {'start-up s':>10} {'work s':>7} "
+          f"{'RSS MB':>7}")
     jobs = [r for r in rows if not r["job"].startswith("snakemake")]
-    for r in sorted(jobs, key=lambda r: (r["study"], r["job"])):
+    t0 = min(r["start"] for r in rows)
+    for r in sorted(jobs, key=lambda r: r["start"]):
         startup = r["startup"] if r["startup"] is not None else r["wall"]
-        print(f"{r['job']:34} {r['study']:18} {r['wall']:7.2f} {r['cpu']:7.2f} {startup:10.2f} "
+        print(f"{r['job']:34} {r['study']:18} {r['start'] - t0:7.2f} {r['wall']:7.2f} {r['cpu']:7.2f} {startup:10.2f} "
               f"{r['wall'] - startup:7.2f} {r['rss_mb']:7.0f}")
     sched = [r for r in rows if r["job"].startswith("snakemake")]
     startup = sum(r["startup"] if r["startup"] is not None else r["wall"] for r in jobs)

@@ -21,7 +21,9 @@ for _study in STUDIES:
             families=family_plan(_names),
         wildcard_constraints:
             study=re.escape(_study),
-        threads: min(len(_names), 4)
+        threads: analyses_threads(_names)
+        # the longest jobs of the DAG: start the costliest first, the small jobs fill the gaps
+        priority: len(drawing_families(_names))
         resources:
             # measured on the demo cohorts: ~250 MB for the parent (libraries imported) plus up to
             # ~450 MB per worker drawing 300-dpi figures

@@ -135,6 +135,17 @@ def family_outputs(names):
     return {f"{name}_{key}": path for name in names for key, path in ANALYSES[name]["output"].items()}
 
 
+def drawing_families(names):
+    """The families that draw figures: drawing is most of a family's cost."""
+    return [n for n in names if any(str(p).endswith(".png") for p in ANALYSES[n]["output"].values())]
+
+
+def analyses_threads(names):
+    """Families run at a time in a study's analyses job: one per family that draws figures, at most
+    4; snakemake caps it at --cores."""
+    return min(4, max(1, len(drawing_families(names))))
+
+
 def analyses_rule_name(study):
     """The name of the job that runs one study's families (analyses_<study>)."""
     safe = re.sub(r"\W", "_", study)
