@@ -8,7 +8,10 @@ Sources (the published reading is the default of every key of a design's ``hemat
   days, grade 3 for 14-30 days or ANC <= 0.1 for >= 7 days, grade 4 ANC <= 0.5 throughout
   (never above 0.5 in days 0-30, i.e. all 31 days) or ANC <= 0.1 for >= 14 days. *Late* ICAHT,
   after day 30: grade 1 ANC <= 1.5, 2 <= 1.0, 3 <= 0.5, 4 <= 0.1, non-transient (reached on at
-  least two measurements).
+  least two measurements). The paper's table is not in the project's reference library; these
+  cut-offs are the data contract's and agree with the grade assignment of the
+  emilyliangmd/automatedicahtgrading R reference (``index.Rmd``); the T-ICAHT table (below, read
+  from its published text) "follows the principal logic of the existing N-ICAHT grading".
 * **T-ICAHT** (platelets): Rejeski K, Sanz J, Fei T, ..., Perales MA, Shouval R. T-ICAHT: grading
   and prognostic impact of thrombocytopenia after CAR T-cell therapy. Blood 2025,
   doi:10.1182/blood.2025028833, Table 1 "Definition of T-ICAHT grading". Early,

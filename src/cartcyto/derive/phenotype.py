@@ -1,8 +1,11 @@
 """Neutrophil recovery phenotype per patient (quick / intermittent / aplastic), vectorised.
 
 Source: Rejeski K et al., CAR-HEMATOTOX, Blood 2021;138(24):2499-2513, who describe three
-patterns of neutrophil recovery after CD19 CAR-T (read from the paper's methods and Figure 1;
-the thresholds are design keys of ``hematotox.phenotype``):
+patterns of neutrophil recovery after CD19 CAR-T. The paper's own wording of them was not in the
+project's reference library (its stored copy holds the abstract only, and no public tool codes
+the phenotypes), so the rules below are the project's reading of the paper, not a checked copy
+of its text; every threshold is a design key of ``hematotox.phenotype``, and the definitions
+page says so:
 
 * **aplastic**: continuous severe neutropenia, ANC < 0.5 x10^9/L (``aplastic_below``) on at least
   14 consecutive days (``aplastic_days``), counted on the daily series after the gap policy

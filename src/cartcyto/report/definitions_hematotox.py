@@ -10,10 +10,16 @@ from cartcyto.derive.icaht import rule_threshold
 CANONICAL_UNITS = {"anc": "10^9/L", "plt": "10^9/L", "hb": "g/L"}
 
 SOURCES = {
-    "icaht": "Rejeski K et al. EHA/EBMT ICAHT consensus grading. Blood 2023;142(10):865-877, Table 2",
-    "ticaht": "Rejeski K, ..., Shouval R. T-ICAHT. Blood 2025, doi:10.1182/blood.2025028833, Table 1",
+    "icaht": ("Rejeski K et al. EHA/EBMT ICAHT consensus grading. Blood 2023;142(10):865-877, Table 2 "
+              "(the grade cut-offs as the automatedicahtgrading R reference assigns them; the joining, "
+              "cumulative counting and censoring rules as the T-ICAHT table note restates them)"),
+    "ticaht": ("Rejeski K, ..., Shouval R. T-ICAHT. Blood 2025, doi:10.1182/blood.2025028833, Table 1 "
+               "and its notes (late grades need two or more laboratory tests)"),
     "score": "Rejeski K et al. CAR-HEMATOTOX. Blood 2021;138(24):2499-2513",
-    "phenotype": "Rejeski K et al. CAR-HEMATOTOX. Blood 2021;138(24):2499-2513 (recovery phenotypes)",
+    "phenotype": ("Rejeski K et al. CAR-HEMATOTOX. Blood 2021;138(24):2499-2513 (recovery phenotypes). "
+                  "The paper's own wording was not available to this project when it was written: the "
+                  "thresholds are the project's reading of the paper, each a design key "
+                  "(hematotox.phenotype); check them against the paper before relying on them"),
 }
 
 
