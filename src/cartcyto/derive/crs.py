@@ -29,7 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive.episodes import (
+from cartcyto.derive.arrays import (
     any_by,
     first_by,
     group_starts,

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from cartcyto.derive.episodes import first_by, last_by
+from cartcyto.derive.arrays import first_by, last_by
 
 GAP_POLICIES = ("interpolate", "locf", "measured")
 COUNTING_RULES = ("cumulative", "longest_episode")

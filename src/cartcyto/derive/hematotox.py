@@ -41,8 +41,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.derive.episodes import (last_by, name_codes, nullable_bool, nullable_int, patient_codes,
-                                      sort_key)
+from cartcyto.derive.arrays import (last_by, name_codes, nullable_bool, nullable_int, patient_codes,
+                                    sort_key)
 
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 

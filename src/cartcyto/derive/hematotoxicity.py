@@ -20,8 +20,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from cartcyto.derive.arrays import nullable_int
 from cartcyto.derive.columns import HEMATOTOX_FIELDS
-from cartcyto.derive.episodes import daily_series, nullable_int
+from cartcyto.derive.episodes import daily_series
 from cartcyto.derive.hematotox import hematotox_score
 from cartcyto.derive.icaht import day_columns, grade_section
 from cartcyto.derive.phenotype import recovery_phenotype

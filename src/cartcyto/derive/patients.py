@@ -36,19 +36,19 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from cartcyto.derive.arrays import nullable_bool
 from cartcyto.derive.columns import TABLES, declared_names
-from cartcyto.derive.dtypes import read_dtypes, typed
 from cartcyto.derive.crs import derive_crs, derive_markers, derive_treatments
-from cartcyto.derive.hematotoxicity import hematotoxicity_columns
-from cartcyto.derive.episodes import derive_episodes as episode_table
+from cartcyto.derive.dtypes import read_dtypes, typed
 from cartcyto.derive.episodes import (
     daily_series,
     episode_arrays,
     lab_summaries,
     lineages,
-    nullable_bool,
     to_frame_columns,
 )
+from cartcyto.derive.episodes import derive_episodes as episode_table
+from cartcyto.derive.hematotoxicity import hematotoxicity_columns
 
 __all__ = ["derive_patients", "derive_episodes", "derive_crs", "derive_markers",
            "derive_treatments", "analysis_set", "write_derived", "read_derived"]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.derive.daygrid import day_grid, long_gap_next_to, longest_run
-from cartcyto.derive.episodes import first_by
+from cartcyto.derive.arrays import first_by
 from cartcyto.derive.icaht import censor_day
 
 PHENOTYPES = ("quick", "intermittent", "aplastic")
