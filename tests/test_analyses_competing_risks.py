@@ -1,7 +1,9 @@
 """cartcyto.analyses.competing_risks on a hand-built derived table with L_recovery_status
 (1 recovered, 2 died before recovery, 0 censored): the Figure 5 population, rows equal the stats
 functions called directly, Fine-Gray with the Figure 5 covariates, the cause-specific model only
-where its event differs from the paper's, and a table without the status column is refused."""
+where its event differs from the paper's, the KM median and log-rank rows (death censored, CI
+scale from the conventions), the table's marks and note, and a table without the status column is
+refused."""
 import numpy as np
 import pandas as pd
 import pytest
