@@ -9,12 +9,14 @@ and the paper's definitions, and each number is recomputed with an outside imple
   McNemar (``mcnemar.test``, ``binom.test``); proportional-hazards tests (``cox.zph``); Firth
   logistic regression (``brglm2``, penalised likelihood-ratio p and profile CI in R); competing
   risks (``cmprsk::cuminc``/``timepoints``, Gray's test, ``cmprsk::crr``; cause-specific
-  ``coxph``);
+  ``coxph``); Kaplan-Meier median and CI (``survfit``, ``summary(fit)$table``, the CI scale the
+  run's conventions call for) and the log-rank test (``survdiff``);
 * SciPy directly: separation (LP feasibility), chi-square, Fisher, Kruskal-Wallis, Spearman;
   NumPy: counts, percents, medians, Kaplan-Meier, means, events and EPV.
 
 Thresholds no row carries (``ph_alpha``, ``firth``, the competing-risks ``group_column`` and
-``report_days``) are read from the run's resolved design in ``provenance.json``.
+``report_days``) and the ``conventions`` (the KM CI scale) are read from the run's resolved design
+in ``provenance.json``.
 
 Sources. A row rests on ``derived/patients.csv``, except the stem-cell-boost rows
 (``derived/scb_patients.csv``, the boost table of the derivation) and the rows of daily series
@@ -632,12 +634,17 @@ def refit_daily_incidence(st: Study, row) -> dict:
 
 
 # ---------------------------------------------------------------- model checks (model_checks family)
-def settings(st: Study, family: str) -> dict:
-    """The run's resolved design block of ``family`` as provenance.json recorded it: thresholds
-    (ph_alpha) that no statistics row carries; the refit then re-decides each warning itself."""
+def json_config(st: Study) -> dict:
+    """The run's resolved design as provenance.json recorded it."""
     import json
 
-    return json.loads((st.folder / "provenance.json").read_text())["config"][family]
+    return json.loads((st.folder / "provenance.json").read_text())["config"]
+
+
+def settings(st: Study, family: str) -> dict:
+    """The run's resolved design block of ``family``: thresholds (ph_alpha) that no statistics
+    row carries; the refit then re-decides each warning itself."""
+    return json_config(st)[family]
 
 
 def model_column(df: pd.DataFrame, col: str) -> pd.Series:
@@ -911,6 +918,41 @@ def refit_cr(st: Study, row) -> dict:
     return {"r": f"{key}.{row.term}", "model": "cox"}
 
 
+# ---------------------------------------------------------------- KM median and log-rank (descriptive)
+# The CI scale the run's conventions call for (SAS PROC LIFETEST's log-log under spss, R survfit's
+# log under r), and the words the row's method must use for it.
+KM_CONF = {"spss": ("log-log", "log(-log S) scale"), "r": ("log", "log S scale")}
+
+
+def refit_km(st: Study, row) -> dict:
+    """Death before recovery censored: event = L_recovery_status 1, patients with a status."""
+    lin = row.outcome[:2]
+    group_column = settings(st, "competing_risks")["group_column"]
+    conventions = json_config(st)["conventions"]
+    d = cr_data(st, lin, group_column).dropna(subset=["time", "status"])
+    d["event"] = (d["status"] == 1).astype(float)
+    if row.analysis == "recovery_logrank":
+        # R: sd <- survdiff(Surv(time, event) ~ group); pchisq(sd$chisq, k - 1, lower.tail = FALSE)
+        g = d.dropna(subset=["group"])
+        groups = "c(" + ", ".join(repr(str(x)) for x in g["group"]) + ")"
+        key = st.r.add(f"logrank_{lin}", f"sd <- survdiff(Surv({R.vec(g['time'])}, {R.vec(g['event'])}) ~ "
+                                         f"{groups}); out(KEY, sd$chisq, pchisq(sd$chisq, length(sd$n) - 1, "
+                                         "lower.tail = FALSE), sum(sd$n))")
+        return {"r": key}
+    conf_type, words = KM_CONF[conventions]
+    if words not in row.method:
+        raise AssertionError(f"{row.analysis} {row.outcome} {row.level}: conventions {conventions} "
+                             f"call for the {words}, the method says: {row.method}")
+    # R: tab <- summary(survfit(Surv(time, event) ~ 1 [or ~ group], conf.type = ct))$table
+    #    tab[c("median", "0.95LCL", "0.95UCL", "records")]  (as quantile(fit, 0.5))
+    key = f"km_{lin}_{row.level}".replace(" ", "_")
+    sub = d if row.level == "all" else d[(d["group"] == row.level).fillna(False).to_numpy(bool)]
+    st.r.add(key, f"tab <- summary(survfit(Surv({R.vec(sub['time'])}, {R.vec(sub['event'])}) ~ 1, "
+                  f"conf.type = '{conf_type}'))$table; "
+                  "out(KEY, tab['median'], tab['0.95LCL'], tab['0.95UCL'], tab['records'])")
+    return {"r": key, "model": "estimate_ci"}
+
+
 FAMILIES = {
     "table1": refit_table1,
     **{a: refit_incidence for a in ("incidence_phase", "incidence_phase_test", "incidence_new_onset",
@@ -936,6 +978,7 @@ FAMILIES = {
     "logistic_pht_firth": refit_firth,
     **{a: refit_cr for a in ("cr_recovery_cif", "cr_recovery_gray", "cr_recovery_fine_gray",
                              "cr_recovery_cause_specific")},
+    **{a: refit_km for a in ("recovery_km_median", "recovery_logrank")},
 }
 
 

@@ -2,7 +2,8 @@
 
 For each family of both bundled studies, every row of ``results/<study>/statistics.csv`` is
 recomputed by ``tests/refit.py`` -- plain pandas on ``derived/patients.csv``, SciPy, and R for
-Mann-Whitney, Cox, logistic regression, ROC, McNemar, cox.zph, Firth, cmprsk -- and must give the same ``n``,
+Mann-Whitney, Cox, logistic regression, ROC, McNemar, cox.zph, Firth, cmprsk, KM medians
+(survfit) and the log-rank test (survdiff) -- and must give the same ``n``,
 estimate, p and CI (relative tolerance 1e-6: statistics.csv keeps 10 significant digits).
 Rows of daily series (Figure 2C-E, Figure 6A-D, Supplementary Figure 1) are per patient-day and
 refit from the cohort tables the run read; the stem-cell-boost rows from
@@ -22,7 +23,8 @@ from workflow_run import STUDIES
 pytestmark = pytest.mark.slow
 RTOL, ATOL = 1e-6, 1e-9
 R_FAMILIES = ("cox_recovery", "logistic_pht", "hematotox_roc", "logistic_pht_firth",
-              "cr_recovery_cif", "cr_recovery_gray", "cr_recovery_fine_gray")
+              "cr_recovery_cif", "cr_recovery_gray", "cr_recovery_fine_gray",
+              "recovery_km_median", "recovery_logrank")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,21 @@ def test_models_and_rank_tests_refit_in_r(refits):
     assert (r.loc[rank | models, "engine"] == "R").all()
     # R refits the p-values, not only the estimates
     assert r.loc[rank | models, "p_value"].notna().sum() > 100
+
+
+def test_km_medians_and_logrank_refit_in_r(refits):
+    """Every lineage's KM medians (all and per CRS group) and log-rank test are refit by R
+    survfit / survdiff; the medians and limits R gives (NA = not reached) are the rows'."""
+    r = refits["wang2021"]
+    med = r[r["row_analysis"] == "recovery_km_median"]
+    lr = r[r["row_analysis"] == "recovery_logrank"]
+    lineages = {f"{lin}_recovery_status" for lin in ("sn", "sa", "st")}
+    assert set(lr["row_outcome"]) == lineages and len(lr) == 3
+    assert set(med["row_outcome"]) == lineages and set(med["row_level"]) >= {"all", "mild", "severe"}
+    assert (med["engine"] == "R").all() and (lr["engine"] == "R").all()
+    assert med["estimate"].notna().all() and med["ci_low"].notna().all()
+    assert lr["p_value"].notna().all() and (lr["n"] == lr["row_n"]).all()
+    assert mismatches(pd.concat([med, lr], ignore_index=True)).empty
 
 
 def test_the_refit_catches_a_row_that_does_not_rest_on_the_table(bundled_run, tmp_path):

@@ -1,5 +1,6 @@
 # Recovery with death before recovery as a competing event (family competing_risks): a
-# sensitivity analysis beside the Figure 5 Cox models. Needs L_recovery_status in
+# sensitivity analysis beside the Figure 5 Cox models, with the Kaplan-Meier median days to
+# recovery and the log-rank test (death censored; descriptive). Needs L_recovery_status in
 # derived/patients.csv (1 recovered, 2 died before recovery, 0 censored).
 
 

@@ -16,8 +16,11 @@ time ``L_duration_days`` (onset to recovery, death or censoring) and ``L_recover
 * ``cr_recovery_cause_specific``: ``count`` of patients whose cause-specific event (status 1)
   differs from the paper's event column ``L_recovered``; when any does, the cause-specific Cox
   model (statistic ``csHR``), which then differs from the paper's censoring.
+* ``recovery_km_median``, ``recovery_logrank``: the Kaplan-Meier median time to recovery with its
+  95% CI and the log-rank test across the groups, death before recovery censored as the paper
+  does (:mod:`cartcyto.analyses.recovery_km`; descriptive, not in the paper).
 
-Every ``method`` says it is a sensitivity analysis, not the paper's.
+Every ``method`` says it is a sensitivity (or descriptive) analysis, not the paper's.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from cartcyto.analyses import cox
+from cartcyto.analyses import cox, recovery_km
 from cartcyto.analyses.columns import as_floats, require
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.stats import competing, kaplan_meier
@@ -34,6 +37,7 @@ from cartcyto.vocabulary import LINEAGES
 
 CIF, GRAY, FINE_GRAY, CAUSE_SPECIFIC = ("cr_recovery_cif", "cr_recovery_gray",
                                         "cr_recovery_fine_gray", "cr_recovery_cause_specific")
+DEGENERATE_TOL = 1e-9
 SENSITIVITY = ("sensitivity analysis beside the paper's Figure 5 Cox models (death before "
                "recovery competing, not censored); not the paper's analysis")
 
@@ -125,6 +129,7 @@ def competing_risks(patients: pd.DataFrame, study: Mapping) -> dict:
                              method=f"{g.method}, {g.dof:g} df; groups = {group_column}; "
                                     f"{_where(lineage)}; {SENSITIVITY}"))
         rows += _model_rows(d, patients, lineage, study)
+        rows += recovery_km.km_recovery_rows(d, lineage, group_column, study["conventions"])
         for panel, grp in (("all", pd.Series(lineage, index=d.index)), (lineage, d["group"])):
             c = competing.cumulative_incidence_cr(d[time], d[status], grid, grp.astype(object),
                                                  extend=True)
@@ -144,22 +149,61 @@ def _fmt(x: float, digits: int = 3) -> str:
     return "" if x != x else f"{x:.{digits}f}"
 
 
+def degenerate_ci(r) -> bool:
+    """A cumulative-incidence row whose printed CI is degenerate: the estimate is 0 or 1 (within
+    1e-9; floating point puts a 100% curve just below 1) and its log(-log) interval is 0-1."""
+    return (r.statistic == "cumulative_incidence" and r.ci_low == r.ci_low
+            and min(r.estimate, 1 - r.estimate) < DEGENERATE_TOL)
+
+
+def _estimate(r) -> str:
+    if r.statistic == "cumulative_incidence":
+        est = "" if r.estimate != r.estimate else f"{100 * r.estimate:.1f}%"
+        if r.ci_low == r.ci_low:
+            est += f" ({100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}){'*' if degenerate_ci(r) else ''}"
+        return est
+    if r.statistic in ("sHR", "csHR"):
+        return f"{_fmt(r.estimate)} ({_fmt(r.ci_low)}-{_fmt(r.ci_high)})"
+    if r.statistic == "median":
+        return recovery_km.format_median(r.estimate, r.ci_low, r.ci_high)
+    return _fmt(r.estimate, 3 if r.statistic == "chi2" else 0)
+
+
 def format_competing(stats: pd.DataFrame) -> pd.DataFrame:
-    """Report table: Lineage | Analysis | Group / term | Estimate (95% CI) | P value | n."""
+    """Report table: Lineage | Analysis | Group / term | Estimate (95% CI) | P value | n.
+
+    A cumulative incidence whose CI is degenerate (:func:`degenerate_ci`) is marked "*"
+    (explained by :func:`table_note`); a KM median not reached reads "not reached", a limit "NR"."""
     names = {CIF: "Cumulative incidence of recovery", GRAY: "Gray's test",
              FINE_GRAY: "Fine-Gray sHR (sensitivity)",
-             CAUSE_SPECIFIC: "Cause-specific Cox (sensitivity)"}
-    lines = []
-    for r in stats.itertuples():
-        est = (("" if r.estimate != r.estimate else f"{100 * r.estimate:.1f}%")
-               + ("" if r.ci_low != r.ci_low else f" ({100 * r.ci_low:.1f}-{100 * r.ci_high:.1f})")
-               if r.statistic == "cumulative_incidence" else
-               f"{_fmt(r.estimate)} ({_fmt(r.ci_low)}-{_fmt(r.ci_high)})"
-               if r.statistic in ("sHR", "csHR") else _fmt(r.estimate, 3 if r.statistic == "chi2" else 0))
-        lines.append({"Lineage": r.outcome.split("_")[0].upper(), "Analysis": names[r.analysis],
-                      "Group / term": r.level or r.term, "Estimate (95% CI)": est,
-                      "P value": "" if r.p_value != r.p_value else
-                      ("<0.001" if r.p_value < 0.001 else _fmt(r.p_value)),
-                      "n": "" if r.n != r.n else str(int(r.n))})
+             CAUSE_SPECIFIC: "Cause-specific Cox (sensitivity)",
+             recovery_km.KM_MEDIAN: "KM median days to recovery, death censored (descriptive)",
+             recovery_km.LOGRANK: "Log-rank test, death censored (descriptive)"}
+    lines = [{"Lineage": r.outcome.split("_")[0].upper(), "Analysis": names[r.analysis],
+              "Group / term": r.level or r.term, "Estimate (95% CI)": _estimate(r),
+              "P value": "" if r.p_value != r.p_value else
+              ("<0.001" if r.p_value < 0.001 else _fmt(r.p_value)),
+              "n": "" if r.n != r.n else str(int(r.n))} for r in stats.itertuples()]
     return pd.DataFrame(lines, columns=["Lineage", "Analysis", "Group / term",
                                         "Estimate (95% CI)", "P value", "n"])
+
+
+def table_note(stats: pd.DataFrame, group_column: str) -> str:
+    """The table's footnote: the methods (the KM CI scale as the rows name it) and, when a
+    degenerate CI is printed, what the "*" means."""
+    km = stats[stats["analysis"] == recovery_km.KM_MEDIAN]["method"]
+    scale = "log(-log S)" if km.str.contains("log(-log S)", regex=False).any() else "log S"
+    note = ("Aalen-Johansen cumulative incidence (Gray variance, log(-log) 95% CI); Gray's test "
+            f"across {group_column}; Fine-Gray subdistribution HRs with the Figure 5 covariates; "
+            "cause-specific Cox only where its event differs from the paper's. Population: "
+            "new-onset patients of the analysis set (Figure 5).")
+    if len(km):
+        note += (" Descriptive, not in the paper: Kaplan-Meier median days to recovery with the "
+                 f"Brookmeyer-Crowley 95% CI ({scale} scale, from the conventions) and the "
+                 f"log-rank test across {group_column}, death before recovery censored as in the "
+                 "paper's Cox models; NR = limit not reached.")
+    if any(degenerate_ci(r) for r in stats.itertuples()):
+        note += (" * Estimate 0% or 100% (within floating point): the log(-log) CI is degenerate "
+                 "there (0-100%) and carries no information; printed as computed (R "
+                 "cmprsk::cuminc gives the same).")
+    return note

@@ -17,6 +17,11 @@ from cartcyto.figures.style import PALETTE, apply_style, savefig
 from cartcyto.report.rows import stat_frame
 from cartcyto.vocabulary import LABELS, LINEAGE_LABEL, LINEAGE_SHORT
 
+GROUP_LABELS = dict(LINEAGE_SHORT)
+"""Printed names of curve groups that are codes (lineages sn/sa/st -> SN/SA/ST)."""
+PANEL_TITLES = {**LINEAGE_LABEL, "all": "All lineages"}
+DEGENERATE_TOL = 1e-9
+"""An estimate within this of 0 or 1 has a degenerate log(-log) CI: no band is drawn there."""
 GROUP_COLOURS = ["#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#999999"]
 
 
@@ -82,6 +87,21 @@ def fig_ph_residuals(resid: pd.DataFrame, stats: pd.DataFrame, stem: str | Path)
     return savefig(fig, stem)
 
 
+def band_runs(curve: pd.DataFrame, tol: float = DEGENERATE_TOL):
+    """The stretches of a step curve (day, cumulative_incidence, ci_low, ci_high; days ascending)
+    where its CI band is drawn: the CI is known and the estimate is not within ``tol`` of 0 or 1
+    (there the log(-log) interval is degenerate, 0-1). Each stretch is (days, ci_low, ci_high)
+    with the next day appended, so that a post-step band covers the last day's interval."""
+    day = curve["day"].to_numpy(float)
+    est, lo, hi = (curve[c].to_numpy(float) for c in ("cumulative_incidence", "ci_low", "ci_high"))
+    ok = np.isfinite(lo) & np.isfinite(hi) & (np.minimum(est, 1 - est) >= tol)
+    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(int), 0]))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        rows = np.arange(start, stop)
+        yield (np.r_[day[rows], day[min(stop, len(day) - 1)]], np.r_[lo[rows], lo[stop - 1]],
+               np.r_[hi[rows], hi[stop - 1]])
+
+
 def fig_cumulative_incidence_cr(curve: pd.DataFrame, at_risk: pd.DataFrame, stats: pd.DataFrame,
                                 stem: str | Path, *, title: str, gray_analysis: str = "") -> list[str]:
     """Step curves of the cumulative incidence of recovery (percent) with pointwise 95% CI bands,
@@ -99,12 +119,14 @@ def fig_cumulative_incidence_cr(curve: pd.DataFrame, at_risk: pd.DataFrame, stat
         sub = curve[curve["lineage"] == lineage]
         groups = list(dict.fromkeys(sub["group"]))
         colours = {g: group_colour(g, groups) for g in groups}
+        labels = {g: GROUP_LABELS.get(g, LABELS.get(g, g)) for g in groups}
         for g in groups:
             c = sub[sub["group"] == g]
             ax.step(c["day"], 100 * c["cumulative_incidence"], where="post", color=colours[g],
-                    lw=1.5, label=LABELS.get(g, g))
-            ax.fill_between(c["day"], 100 * c["ci_low"], 100 * c["ci_high"], step="post",
-                            color=colours[g], alpha=0.15, lw=0)
+                    lw=1.5, label=labels[g])
+            for x, lo, hi in band_runs(c):
+                ax.fill_between(x, 100 * lo, 100 * hi, step="post", color=colours[g], alpha=0.15,
+                                lw=0)
         days = sorted(set(at_risk.loc[at_risk["lineage"] == lineage, "day"]))
         ax.set_xlim(0, max(days) if days else 1)
         ax.set_ylim(0, 100)
@@ -113,14 +135,14 @@ def fig_cumulative_incidence_cr(curve: pd.DataFrame, at_risk: pd.DataFrame, stat
         gray = stats[(stats["analysis"] == gray_analysis)
                      & (stats["outcome"] == f"{lineage}_recovery_status")]["p_value"]
         ptxt = f"; Gray's test p = {gray.iloc[0]:.3g}" if len(gray) and len(groups) > 1 else ""
-        ax.set_title(f"{LINEAGE_LABEL.get(lineage, lineage)}{ptxt}", fontsize=8)
+        ax.set_title(f"{PANEL_TITLES.get(lineage, lineage)}{ptxt}", fontsize=8)
         ax.legend(fontsize=7, loc="lower right")
-        risk_table(ax, at_risk[at_risk["lineage"] == lineage], groups,
-                   {g: LABELS.get(g, g) for g in groups}, colours, days)
+        risk_table(ax, at_risk[at_risk["lineage"] == lineage], groups, labels, colours, days)
     fig.suptitle(title, fontsize=9)
-    fig.text(0.5, -0.02, "Aalen-Johansen estimate, death before recovery as competing event; "
-             "bands: pointwise 95% CI (log(-log), Gray variance). Sensitivity analysis, not the "
-             "paper's.", ha="center", fontsize=6)
+    fig.text(0.5, -0.04, "Aalen-Johansen estimate, death before recovery as competing event; "
+             "bands: pointwise 95% CI (log(-log), Gray variance),\nnot drawn where the estimate "
+             "is 0 or 100% (the CI is degenerate there). Sensitivity analysis, not the paper's.",
+             ha="center", fontsize=6)
     fig.subplots_adjust(bottom=0.38, wspace=0.45)
     return savefig(fig, stem)
 

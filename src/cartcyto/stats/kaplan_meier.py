@@ -19,7 +19,8 @@ hypergeometric variance, chi-square on k - 1 degrees of freedom.
 ``numbers_at_risk`` is the table printed under a time-to-event figure: per group and day, the
 patients still under observation (time >= day).
 
-Checked against R 4.x survival (tests/reference/stats_kaplan_meier.R).
+Checked against R 4.x survival (tests/reference/stats_reviewer.R, values in
+tests/test_stats_kaplan_meier.py).
 """
 from __future__ import annotations
 
@@ -174,7 +175,8 @@ def logrank(time: Any, event: Any, group: Any) -> pd.DataFrame:
     n_j, d_j = at_risk.sum(1), dead.sum(1)
     n_gj, d_gj = at_risk @ G, dead @ G                                # (times, groups)
     observed, expected = d_gj.sum(0), (n_gj * (d_j / n_j)[:, None]).sum(0)
-    w = np.where(n_j > 1, d_j * (n_j - d_j) / (n_j ** 2 * (n_j - 1)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):    # n_j = 1: weight 0, as survdiff
+        w = np.where(n_j > 1, d_j * (n_j - d_j) / (n_j ** 2 * (n_j - 1)), 0.0)
     V = np.einsum("t,tg,th->gh", w, n_gj, -n_gj) + np.diag((w * n_j) @ n_gj)
     diff = (observed - expected)[:-1]
     chi2 = float(diff @ np.linalg.solve(V[:-1, :-1], diff))
