@@ -10,7 +10,9 @@ and the paper's definitions, and each number is recomputed with an outside imple
   logistic regression (``brglm2``, penalised likelihood-ratio p and profile CI in R); competing
   risks (``cmprsk::cuminc``/``timepoints``, Gray's test, ``cmprsk::crr``; cause-specific
   ``coxph``); Kaplan-Meier median and CI (``survfit``, ``summary(fit)$table``, the CI scale the
-  run's conventions call for) and the log-rank test (``survdiff``);
+  run's conventions call for) and the log-rank test (``survdiff``); Holm and Benjamini-Hochberg
+  rows (``p.adjust``, over the refit p of every test of the row's Supplementary Table, in a
+  second Rscript once those are known);
 * SciPy directly: separation (LP feasibility), chi-square, Fisher, Kruskal-Wallis, Spearman;
   NumPy: counts, percents, medians, Kaplan-Meier, means, events and EPV.
 
@@ -345,6 +347,8 @@ def categories(s: pd.Series) -> pd.Series:
 
 
 def refit_univariate(st: Study, row) -> dict:
+    if row.statistic in P_ADJUST:   # refit after the family's tests (refit_adjusted)
+        return {"adjust": P_ADJUST[row.statistic]}
     grp = univariate_groups(st, row)
     if row.statistic == "U":
         return {"r": wilcox(st.r, f"u_{row.Index}", num(grp["new_onset"], row.term),
@@ -359,6 +363,39 @@ def refit_univariate(st: Study, row) -> dict:
         c = categories(grp[g][row.term])
         return count_row((c == cat).to_numpy(bool), c.notna().to_numpy(bool), row.statistic)
     return describe(num(grp[g], row.term), row.statistic)
+
+
+P_ADJUST = {"p_holm": "holm", "p_bh": "BH"}
+FAMILY_TESTS = ("U", "chi2")
+
+
+def r_vector(x) -> str:
+    return "c(" + ", ".join("NA" if np.isnan(v) else repr(float(v)) for v in np.asarray(x, float)) + ")"
+
+
+def refit_adjusted(st: Study, rows: list, adjust: dict[int, dict]) -> None:
+    """A Holm / BH row: R ``p.adjust`` over the refit p of every test (U and chi2 rows) of the
+    row's table, the family its method names; ``n`` is the refit n of the term's test. The
+    family size k the method states must be the number of refit p that are not missing."""
+    r, keys = R(), {}
+    for i, res in adjust.items():
+        row = st.stats.loc[i]
+        family = st.stats.index[(st.stats["analysis"] == row["analysis"])
+                                & st.stats["statistic"].isin(FAMILY_TESTS)].tolist()
+        raw = np.array([rows[j]["p_value"] for j in family])
+        stated = re.search(r"over a family of k = (\d+) p-values", row["method"])
+        if stated is None or int(stated.group(1)) != np.isfinite(raw).sum():
+            raise AssertionError(f"row {i}: the method's k is not the {np.isfinite(raw).sum()} "
+                                 f"refit tests of {row['analysis']}: {row['method']}")
+        test = [j for j in family if st.stats.loc[j, "term"] == row["term"]]
+        assert len(test) == 1, (row["analysis"], row["term"])
+        key = f"adj_{row['analysis']}_{res['adjust']}"   # one p.adjust call per table and method
+        if key not in {k for k, _, _ in keys.values()}:
+            r.add(key, f"out(KEY, p.adjust({r_vector(raw)}, method = '{res['adjust']}'))")
+        keys[i] = (key, family.index(test[0]), rows[test[0]]["n"])
+    r.run()
+    for i, (key, pos, n) in keys.items():
+        rows[i] = out(n, p_value=r.get(key)[pos], engine="R")
 
 
 def refit_crs(st: Study, row) -> dict:
@@ -1017,11 +1054,14 @@ def _from_r(st: Study, res: dict) -> dict:
 def refit(results: Path, study: str) -> pd.DataFrame:
     """One refit per row of ``results/<study>/statistics.csv`` (see the module docstring)."""
     st = Study(Path(results) / study)
-    pending = {}
+    pending, adjust = {}, {}
     rows = []
     for row in st.stats.itertuples():
         res = FAMILIES[row.analysis](st, row)
-        if "r" in res or "warning" in res:
+        if "adjust" in res:
+            adjust[row.Index] = res
+            rows.append(None)
+        elif "r" in res or "warning" in res:
             pending[row.Index] = res
             rows.append(None)
         else:
@@ -1035,6 +1075,8 @@ def refit(results: Path, study: str) -> pd.DataFrame:
                               engine="R")
             else:
                 rows[i] = _from_r(st, res)
+    if adjust:
+        refit_adjusted(st, rows, adjust)
     frame = pd.DataFrame(rows)
     frame.insert(0, "source", st.stats["analysis"].map(source))
     return pd.concat([st.stats.reset_index(drop=True).add_prefix("row_"), frame], axis=1)

@@ -3,7 +3,7 @@
 For each family of both bundled studies, every row of ``results/<study>/statistics.csv`` is
 recomputed by ``tests/refit.py`` -- plain pandas on ``derived/patients.csv``, SciPy, and R for
 Mann-Whitney, Cox, logistic regression, ROC, McNemar, cox.zph, Firth, cmprsk, KM medians
-(survfit) and the log-rank test (survdiff) -- and must give the same ``n``,
+(survfit), the log-rank test (survdiff) and p.adjust -- and must give the same ``n``,
 estimate, p and CI (relative tolerance 1e-6: statistics.csv keeps 10 significant digits).
 Rows of daily series (Figure 2C-E, Figure 6A-D, Supplementary Figure 1) are per patient-day and
 refit from the cohort tables the run read; the stem-cell-boost rows from
@@ -98,9 +98,24 @@ def test_km_medians_and_logrank_refit_in_r(refits):
     assert mismatches(pd.concat([med, lr], ignore_index=True)).empty
 
 
+def test_multiplicity_rows_refit_with_r_p_adjust(refits):
+    """Every Holm / BH row of Supplementary Tables 3-5 is refit by R p.adjust over the refit p of
+    its table's tests, and on this cohort the adjustment is not the identity."""
+    r = refits["wang2021"]
+    adj = r["row_statistic"].isin(["p_holm", "p_bh"])
+    family = r["row_analysis"].str.startswith("univariate_") & r["row_statistic"].isin(["U", "chi2"])
+    assert adj.sum() == 2 * family.sum() >= 100
+    assert set(r.loc[adj, "row_analysis"]) == {"univariate_sn", "univariate_sa", "univariate_st"}
+    assert (r.loc[adj, "engine"] == "R").all() and r.loc[adj, "p_value"].notna().all()
+    raw = r[family].set_index(["row_analysis", "row_term"])["p_value"]
+    for statistic in ("p_holm", "p_bh"):
+        rows = r[r["row_statistic"] == statistic].set_index(["row_analysis", "row_term"])["p_value"]
+        assert (rows >= raw.loc[rows.index] - 1e-15).all() and (rows > raw.loc[rows.index]).any()
+
+
 def test_the_refit_catches_a_row_that_does_not_rest_on_the_table(bundled_run, tmp_path):
     """A Spearman n of 76 where the derived table has 59 complete pairs (the issue's example)
-    is caught, and so is a shifted estimate."""
+    is caught, and so is a shifted estimate, and a Holm row holding its test's unadjusted p."""
     work = tmp_path / "results"
     shutil.copytree(bundled_run / "results" / "wang2021", work / "wang2021",
                     ignore=shutil.ignore_patterns("figures", "tables", "logs"))
@@ -110,8 +125,14 @@ def test_the_refit_catches_a_row_that_does_not_rest_on_the_table(bundled_run, tm
     i, j = np.flatnonzero(rho)[:2]
     stats.loc[i, "n"] += 17
     stats.loc[j, "estimate"] += 0.01
+    test = stats[(stats["analysis"] == "univariate_sa") & (stats["statistic"] == "U")]
+    holm = stats[(stats["analysis"] == "univariate_sa") & (stats["statistic"] == "p_holm")]
+    unadjusted = holm["term"].map(test.set_index("term")["p_value"])
+    h = (holm["p_value"] - unadjusted).abs().idxmax()     # where Holm changes p the most
+    stats.loc[h, "p_value"] = unadjusted[h]
     stats.to_csv(path, index=False)
     bad = mismatches(refit(work, "wang2021"))
-    assert set(zip(bad["field"], bad["row_outcome"], bad["row_term"])) == {
-        ("n", stats.loc[i, "outcome"], stats.loc[i, "term"]),
-        ("estimate", stats.loc[j, "outcome"], stats.loc[j, "term"])}
+    assert set(zip(bad["field"], bad["row_outcome"], bad["row_term"], bad["row_statistic"])) == {
+        ("n", stats.loc[i, "outcome"], stats.loc[i, "term"], "rho"),
+        ("estimate", stats.loc[j, "outcome"], stats.loc[j, "term"], "rho"),
+        ("p_value", "sa_new_onset", stats.loc[h, "term"], "p_holm")}

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import setup_logging  # noqa: E402
 
 from cartcyto.derive.patients import read_derived  # noqa: E402
-from cartcyto.analyses.univariate import univariate_results  # noqa: E402
+from cartcyto.analyses.univariate import multiplicity_note, univariate_results  # noqa: E402
 from cartcyto.vocabulary import LINEAGE_SHORT  # noqa: E402
 from cartcyto.report.rows import write_stats  # noqa: E402
 from cartcyto.report.tables import method_note, write_table  # noqa: E402
@@ -29,7 +29,7 @@ def main(snakemake):
     for k, (lin, path) in enumerate((("sn", out.sn), ("sa", out.sa), ("st", out.st)), start=3):
         write_table(res["tables"][f"supp_table{k}_univariate_{lin}"], Path(path).with_suffix(""),
                     title=f"Supplementary Table {k}: univariate factors of new-onset {LINEAGE_SHORT[lin]}",
-                    note=note)
+                    note=f"{note} {multiplicity_note(stats, lin)}")
     log.info("univariate: tables written")
 
 

@@ -12,6 +12,16 @@ Analysis ids ``univariate_sn``, ``univariate_sa``, ``univariate_st``; ``outcome`
 * Categorical factors: rows count/percent per group and category (``level`` =
   ``<group>:<category>``, booleans as ``true``/``false``; n = the group's non-missing values)
   and one Pearson chi-square row over the groups x categories table (statistic ``chi2``).
+
+Multiplicity (a sensitivity addition, not the paper's analysis: Wang 2021 prints unadjusted P).
+Each Supplementary Table is one family: its k unadjusted test p-values (every ``U`` and ``chi2``
+row of the analysis; a test whose p is missing is left out of k). One table is what a reader
+scans for "significant" factors of one outcome, and the three tables are three outcomes, each
+read on its own, so the family is the table, not the three pooled. Per term, rows ``p_holm``
+(Holm step-down, family-wise error rate) and ``p_bh`` (Benjamini-Hochberg, false discovery
+rate) carry the adjusted p in ``p_value`` (``estimate`` empty, ``n`` of the test row), and
+``method`` names the adjustment, the table, k and the test whose p was adjusted. The ``U`` and
+``chi2`` rows are unchanged; the scorecard joins on the statistic, so it never reads these rows.
 """
 from __future__ import annotations
 
@@ -25,9 +35,18 @@ from cartcyto.vocabulary import MARKERS
 from cartcyto.report.rows import stat_frame, stat_row
 from cartcyto.report.tables import format_count_percent, format_median_range, format_p
 from cartcyto.stats import describe, tests
+from cartcyto.stats.multiplicity import p_adjust
 from cartcyto.vocabulary import LINEAGE_SHORT, LINEAGES
 
 GROUP_ORDER = ("new_onset", "no_severe")
+TABLE_NUMBER = {"sn": 3, "sa": 4, "st": 5}
+TEST_NAME = {"U": "Mann-Whitney U", "chi2": "Pearson chi-square"}
+"""The paper's tests of a table, by statistic: together they are the table's family."""
+ADJUSTED = {"p_holm": ("holm", "Holm P"), "p_bh": ("BH", "BH P")}
+"""Multiplicity rows: statistic -> (p.adjust method, table column)."""
+P_COLUMNS = ("P", *(column for _, column in ADJUSTED.values()))
+MULTIPLICITY = ("multiplicity sensitivity addition beside the paper's unadjusted P, not the "
+                "paper's analysis")
 CATEGORICAL = ("sex", "extramedullary", "prior_hsct", "car_target", "toci_or_steroid")
 ORDINAL = ("crs_max_grade",)
 FACTORS = (
@@ -100,6 +119,29 @@ def univariate_lineage(patients: pd.DataFrame, lin: str, study: Mapping,
                              p_value=res["p_value"], n=res["n"],
                              method=f"{res['method']}; U of new-onset vs no severe "
                                     f"cytopenia among at-risk patients{how}"))
+    stats = stat_frame(rows)
+    return stat_frame(pd.concat([stats, adjusted_rows(stats, lin)], ignore_index=True))
+
+
+def adjusted_rows(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
+    """Holm and BH rows (see module docstring) of the table of lineage ``lin``, one per test
+    row and adjustment, in the order of the test rows."""
+    analysis = f"univariate_{lin}"
+    family = stats[(stats["analysis"] == analysis) & stats["statistic"].isin(list(TEST_NAME))
+                   & (stats["level"] == "")]
+    adjusted = {name: p_adjust(family["p_value"], method=how)
+                for name, (how, _) in ADJUSTED.items()}
+    where = (f"family = Supplementary Table {TABLE_NUMBER[lin]} ({analysis}): every unadjusted "
+             "Mann-Whitney U and Pearson chi-square p of the table")
+    rows = []
+    for i, t in family.iterrows():
+        for name, adj in adjusted.items():
+            a = adj.loc[i]
+            rows.append(stat_row(analysis, name, outcome=t["outcome"], term=t["term"],
+                                 p_value=a["p_adjusted"], n=t["n"],
+                                 method=f"{a['method']}; {where}; adjusted here: the "
+                                        f"{TEST_NAME[t['statistic']]} p of this term "
+                                        f"(statistic {t['statistic']}); {MULTIPLICITY}"))
     return stat_frame(rows)
 
 
@@ -160,14 +202,14 @@ def format_univariate(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
                 vals = [st.loc[(term, g, s), "estimate"] if (term, g, s) in st.index else np.nan
                         for s in ("median", "min", "max")]
                 line[head[g]] = format_median_range(*vals, decimals=2)
-            out.append({**line, "P": format_p(test["p_value"]), "Test": "Mann-Whitney U"})
+            out.append({**line, **_p_cells(st, term, test), "Test": "Mann-Whitney U"})
             continue
         test = st.loc[(term, "", "chi2")]
         levels = list(dict.fromkeys(lv.split(":", 1)[1] for lv in
                                     sub.loc[(sub["term"] == term) & (sub["statistic"] == "count"), "level"]))
         if not levels:  # nobody with a value in either group
             out.append({"Factor": label, **{head[g]: "" for g in GROUP_ORDER},
-                        "P": format_p(test["p_value"]), "Test": "Pearson chi-square"})
+                        **_p_cells(st, term, test), "Test": "Pearson chi-square"})
             continue
         shown = ["true"] if set(levels) <= {"true", "false"} else levels
         lines = []
@@ -178,13 +220,32 @@ def format_univariate(stats: pd.DataFrame, lin: str) -> pd.DataFrame:
                 line[head[g]] = format_count_percent(st.loc[key + ("count",), "estimate"],
                                                      st.loc[key + ("percent",), "estimate"])
             lines.append(line)
-        p = {"P": format_p(test["p_value"]), "Test": "Pearson chi-square"}
+        p = {**_p_cells(st, term, test), "Test": "Pearson chi-square"}
         if shown == ["true"]:
             out.append({**lines[0], **p})
         else:
             out.append({"Factor": label, **{head[g]: "" for g in GROUP_ORDER}, **p})
-            out += [{**ln, "P": "", "Test": ""} for ln in lines]
-    return pd.DataFrame(out, columns=["Factor", head["new_onset"], head["no_severe"], "P", "Test"])
+            out += [{**ln, **dict.fromkeys(P_COLUMNS, ""), "Test": ""} for ln in lines]
+    return pd.DataFrame(out, columns=["Factor", head["new_onset"], head["no_severe"], *P_COLUMNS,
+                                      "Test"])
+
+
+def multiplicity_note(stats: pd.DataFrame, lin: str) -> str:
+    """The footnote sentence of Supp. Table 3/4/5 on its Holm P and BH P columns."""
+    rows = stats[(stats["analysis"] == f"univariate_{lin}") & (stats["statistic"] == "p_holm")]
+    k = int(rows["p_value"].notna().sum())
+    return (f"Holm P and BH P are added, not the paper's (a multiplicity sensitivity analysis): "
+            f"each test's P adjusted over the k = {k} tests of this table (Holm step-down, "
+            "family-wise error rate; Benjamini-Hochberg, false discovery rate).")
+
+
+def _p_cells(st: pd.DataFrame, term: str, test: pd.Series) -> dict:
+    """The paper's P of a term's test, then its Holm and BH P (added, not the paper's)."""
+    cells = {"P": format_p(test["p_value"])}
+    for name, (_, column) in ADJUSTED.items():
+        key = (term, "", name)
+        cells[column] = format_p(st.loc[key, "p_value"] if key in st.index else np.nan)
+    return cells
 
 
 def univariate_results(patients: pd.DataFrame, study: Mapping) -> dict:

@@ -13,7 +13,9 @@ Conventions (the scorecard joins on ``analysis, outcome, term, level, statistic`
 * ``level``: category level (``M``, ``CD19``, ``T2``, ``mild``...) or a comparison (``T1 vs T2``).
 * ``statistic``: what ``estimate`` holds: ``count``, ``percent``, ``median``, ``min``, ``max``,
   ``mean``, ``sem``, ``U``, ``H``, ``chi2``, ``rho``, ``HR``, ``OR``, ``cumulative_incidence``...
-  A test's p-value sits in ``p_value`` of the same row as its statistic.
+  A test's p-value sits in ``p_value`` of the same row as its statistic. A multiplicity-adjusted
+  p is a row of its own (``p_holm``, ``p_bh``: the adjusted p in ``p_value``, ``estimate`` empty,
+  ``method`` naming the adjustment, the family and the test adjusted), never the test's row.
 * ``ci_low`` / ``ci_high``: a confidence interval only (never a range: ranges are ``min``/``max`` rows).
 * ``n``: the number of patients the number rests on (the denominator for a percent).
 * ``method``: the exact test/estimator and its options, never empty for a p-value, HR, OR or CI.

@@ -20,8 +20,9 @@ Submodules: :mod:`~cartcyto.stats.tests`, :mod:`~cartcyto.stats.describe`,
 :mod:`~cartcyto.stats.competing` (Aalen-Johansen, Gray's test, Fine-Gray, cause-specific Cox),
 :mod:`~cartcyto.stats.diagnostics` (cox.zph, events per variable, separation),
 :mod:`~cartcyto.stats.firth` (Firth logistic, profile CIs), :mod:`~cartcyto.stats.exact`
-(Fisher's conditional odds ratio with its exact CI). KM median CI: ``spss`` -> log-log band
-(SAS PROC LIFETEST), ``r`` -> log band (R survfit).
+(Fisher's conditional odds ratio with its exact CI), :mod:`~cartcyto.stats.multiplicity`
+(Holm, Benjamini-Hochberg and Bonferroni adjusted p, as R ``p.adjust``). KM median CI:
+``spss`` -> log-log band (SAS PROC LIFETEST), ``r`` -> log band (R survfit).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def check_convention(convention: object) -> str:
     return convention  # type: ignore[return-value]
 
 
-SUBMODULES = ("describe", "regression", "survival", "tests")
+SUBMODULES = ("describe", "multiplicity", "regression", "survival", "tests")
 
 
 def __getattr__(name: str):
@@ -51,4 +52,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CONVENTIONS", "check_convention", "describe", "regression", "survival", "tests"]
+__all__ = ["CONVENTIONS", "check_convention", "describe", "multiplicity", "regression", "survival",
+           "tests"]
