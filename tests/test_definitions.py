@@ -22,3 +22,16 @@ def test_ctcae_design_uses_grade_3_4_thresholds():
     study = resolve_study("m", {"cohort": "x", "design": "mullanfiroze2022"})
     table = definitions_table(study)
     assert "plt < 50" in table[table["item"] == "st"]["value"].item()
+
+
+def test_sensitivity_analyses_listed_only_for_the_families_a_design_runs():
+    wang = definitions_table(resolve_study("w", {"cohort": "x", "design": "wang2021"}, "spss"))
+    sens = wang[wang["section"] == "sensitivity analyses (not the paper's)"]
+    assert list(sens["item"]) == ["multiplicity", "competing risks", "model diagnostics"]
+    assert "Holm" in sens["value"].iloc[0] and "Gray" in sens["value"].iloc[1]
+    km = wang[wang["item"] == "Kaplan-Meier median"]["value"].item()
+    assert "log(-log S)" in km
+    r = definitions_table(resolve_study("w", {"cohort": "x", "design": "wang2021", "conventions": "r"}))
+    assert 'conf.type = "log"' in r[r["item"] == "Kaplan-Meier median"]["value"].item()
+    mf = definitions_table(resolve_study("m", {"cohort": "x", "design": "mullanfiroze2022"}))
+    assert not (mf["section"] == "sensitivity analyses (not the paper's)").any()

@@ -19,6 +19,7 @@ CONVENTION_TEXT = {
         "Spearman": "p from the t approximation with n-2 df, two-sided",
         "Cox": "Breslow ties, Wald 95% CI, Wald p",
         "logistic": "maximum likelihood, Wald 95% CI, Wald p",
+        "Kaplan-Meier median": "Brookmeyer-Crowley 95% CI on the log(-log S) scale (SAS PROC LIFETEST default)",
     },
     "r": {
         "chi-square": "chisq.test: Yates continuity correction on 2x2 tables, none otherwise",
@@ -27,7 +28,18 @@ CONVENTION_TEXT = {
         "Spearman": "cor.test: exact p (AS 89) for n < 1290 without ties, else t approximation",
         "Cox": "coxph: Efron ties, Wald 95% CI, Wald p",
         "logistic": "glm binomial, Wald 95% CI (confint.default), Wald p",
+        "Kaplan-Meier median": "survfit: Brookmeyer-Crowley 95% CI on the log S scale (conf.type = \"log\")",
     },
+}
+
+SENSITIVITY_TEXT = {
+    "univariate": ("multiplicity", "Holm and Benjamini-Hochberg adjusted p (R p.adjust) beside the paper's "
+                   "unadjusted P; one family per Supplementary Table (every Mann-Whitney and chi-square p of it)"),
+    "competing_risks": ("competing risks", "death before recovery as a competing event: Aalen-Johansen "
+                        "cumulative incidence, Gray's test, Fine-Gray and cause-specific Cox; beside them "
+                        "Kaplan-Meier median days to recovery and the log-rank test, death censored"),
+    "model_checks": ("model diagnostics", "Schoenfeld-residual PH tests (cox.zph), events per variable, "
+                     "separation checks, and Firth's penalised logistic regression where they call for it"),
 }
 
 
@@ -77,6 +89,9 @@ def definitions_table(study: dict) -> pd.DataFrame:
     conv = study["conventions"]
     for test, text in CONVENTION_TEXT[conv].items():
         rows.append((f"tests ({conv})", test, text))
+    for family, (item, text) in SENSITIVITY_TEXT.items():
+        if family in study["analyses"]:
+            rows.append(("sensitivity analyses (not the paper's)", item, text))
     return pd.DataFrame(rows, columns=["section", "item", "value"])
 
 
