@@ -17,8 +17,8 @@ window ``[lo, hi]``. It is built from the daily series of ``cartcyto.derive.epis
    ``Q`` (rounded to 9 decimals so that a line through 0.4 and 0.6 gives exactly 0.5), or the
    single neighbour's value at an edge; for ``locf`` the value of ``P`` (of ``Q`` at the leading
    edge); for ``measured`` nothing (only measured days carry a value). A day in a longer gap has
-   no value under every policy and is flagged ``long_gap``; the values of its ``P`` and ``Q`` are
-   kept (``left``, ``right``) for the not-gradable rule.
+   no value under every policy; the values of its ``P`` and ``Q`` are kept (``long_gaps``) for
+   the not-gradable rule.
 4. **Crop** to the window days ``lo..hi``; ``inside`` marks ``lo <= day <= end``.
 
 Counting (:func:`counted_days`), for one threshold ("at or below" or "below"): a day counts when
@@ -58,9 +58,9 @@ class DayGrid:
     values: np.ndarray     # (n, W) value after the gap policy, NaN where none
     measured: np.ndarray   # (n, W) a measurement on that day
     inside: np.ndarray     # (n, W) lo <= day <= end
-    long_gap: np.ndarray   # (n, W) day in a gap longer than max_gap
-    left: np.ndarray       # (n, W) value of the measurement before the day (NaN: none)
-    right: np.ndarray      # (n, W) value of the measurement after the day (NaN: none up to end)
+    long_gaps: tuple       # (row, left, right) of each inside day in a gap longer than max_gap:
+                           # the patient and the values of the measurements before / after the gap
+                           # (NaN: none; none after it up to end)
 
     @property
     def days(self) -> np.ndarray:
@@ -74,14 +74,12 @@ def check_policy(policy: str, counting: str | None = None) -> None:
         raise ValueError(f"hematotox.counting must be one of {', '.join(COUNTING_RULES)}, got {counting!r}")
 
 
-def _take(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(matrix, np.clip(idx, 0, matrix.shape[1] - 1), axis=1)
-
-
 def day_grid(series: tuple, n: int, lo: int, hi: int, end: np.ndarray, max_gap: int,
              policy: str) -> DayGrid:
     """The grid of ``series = (p, day, value)`` (sorted by patient then day, one row per
-    patient-day) on days ``lo..hi`` with per-patient last day ``end`` (float; NaN = ``hi``)."""
+    patient-day) on days ``lo..hi`` with per-patient last day ``end`` (float; NaN = ``hi``).
+
+    Gaps, fills and the neighbours of long gaps are worked out on the missing cells only."""
     check_policy(policy)
     gap_max = int(max_gap)
     p, d, v = series
@@ -94,43 +92,61 @@ def day_grid(series: tuple, n: int, lo: int, hi: int, end: np.ndarray, max_gap: 
     grid = np.full((n, width), np.nan)
     ing = (d >= g0) & (d <= g1)
     grid[p[ing], d[ing] - g0] = v[ing]
-    before = last_by(p, d < g0, v, n)                      # nearest measurement before the grid
-    after = first_by(p, d > g1, v, n)                      # ... and after it (up to end)
     measured = ~np.isnan(grid)
     col = np.arange(width)
     prev = np.maximum.accumulate(np.where(measured, col, -1), axis=1)
     nxt = np.minimum.accumulate(np.where(measured, col, width)[:, ::-1], axis=1)[:, ::-1]
+    r, c = np.nonzero(~measured)                            # the missing cells
+    cell = _missing_cells(grid, r, prev[r, c], nxt[r, c], last_by(p, d < g0, v, n)[r],
+                          first_by(p, d > g1, v, n)[r], lo - g0, (end - g0)[r], gap_max)
+    fill = _fill(cell, c, policy)
+    values = grid                                           # filled in place (grid is ours)
+    values[r[fill[0]], c[fill[0]]] = fill[1]
+    win = slice(lo - g0, lo - g0 + hi - lo + 1)
+    inside = np.arange(lo, hi + 1)[None, :] <= end[:, None]
+    gap_day = ~cell["short"] & (c >= lo - g0) & (c <= lo - g0 + hi - lo) & (c + g0 <= end[r])
+    return DayGrid(lo=lo, hi=hi, end=end, values=np.where(inside, values[:, win], np.nan),
+                   measured=measured[:, win] & inside, inside=inside,
+                   long_gaps=(r[gap_day], cell["left"][gap_day], cell["right"][gap_day]))
+
+
+def _missing_cells(grid: np.ndarray, r: np.ndarray, prev: np.ndarray, nxt: np.ndarray,
+                   before: np.ndarray, after: np.ndarray, col_lo: int, col_end: np.ndarray,
+                   gap_max: int) -> dict[str, np.ndarray]:
+    """Per missing cell (row ``r``): its neighbours' columns and values and whether its gap is
+    short (module docstring, step 2). ``before`` / ``after``: the row's nearest measurement
+    outside the grid (NaN: none)."""
+    width = grid.shape[1]
     has_prev, has_next = prev >= 0, nxt < width
-    far_prev = ~has_prev & ~np.isnan(before)[:, None]
-    far_next = ~has_next & ~np.isnan(after)[:, None]
-    col_lo = lo - g0
-    col_end = (end - g0).astype(np.int64)[:, None]
+    far_prev = ~has_prev & ~np.isnan(before)
+    far_next = ~has_next & ~np.isnan(after)
     big = np.iinfo(np.int64).max // 4
     gap = np.where(has_prev & has_next, nxt - prev - 1, big)
-    gap = np.where(~has_prev & ~far_prev & has_next, nxt - col_lo, gap)          # leading edge
-    gap = np.where(has_prev & ~has_next & ~far_next, col_end - prev, gap)        # trailing edge
-    short = ~measured & (gap <= gap_max)
-    left = np.where(has_prev, _take(grid, prev), before[:, None])
-    right = np.where(has_next, _take(grid, nxt), after[:, None])
-    values = grid.copy()
+    gap = np.where(~has_prev & ~far_prev & has_next, nxt - col_lo, gap)                   # leading edge
+    gap = np.where(has_prev & ~has_next & ~far_next, col_end.astype(np.int64) - prev, gap)  # trailing edge
+    left = np.where(has_prev, grid[r, np.clip(prev, 0, width - 1)], before)
+    right = np.where(has_next, grid[r, np.clip(nxt, 0, width - 1)], after)
+    return {"prev": prev, "nxt": nxt, "has_prev": has_prev, "has_next": has_next,
+            "left": left, "right": right, "short": gap <= gap_max}
+
+
+def _fill(cell: dict[str, np.ndarray], c: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(mask, values)``: which missing cells the gap policy fills (step 3), and with what."""
+    short, hp, hn = cell["short"], cell["has_prev"], cell["has_next"]
+    left, right = cell["left"], cell["right"]
+    if policy == "measured":
+        return np.zeros(c.size, bool), np.zeros(0)
     if policy == "interpolate":
-        both = short & has_prev & has_next
+        both = short & hp & hn
         with np.errstate(invalid="ignore", divide="ignore"):
-            frac = (col - prev) / np.where(both, nxt - prev, 1)
-        line = np.round(left + frac * (right - left), 9)
-        values = np.where(both, line, values)
-        values = np.where(short & has_prev & ~has_next, left, values)
-        values = np.where(short & ~has_prev & has_next, right, values)
-    elif policy == "locf":
-        values = np.where(short & has_prev, left, values)
-        values = np.where(short & ~has_prev & has_next, right, values)
-    win = slice(col_lo, col_lo + hi - lo + 1)
-    days = np.arange(lo, hi + 1)
-    inside = days[None, :] <= end[:, None]
-    crop = lambda a: a[:, win]  # noqa: E731
-    return DayGrid(lo=lo, hi=hi, end=end, values=np.where(inside, crop(values), np.nan),
-                   measured=crop(measured) & inside, inside=inside,
-                   long_gap=crop(~measured & ~short) & inside, left=crop(left), right=crop(right))
+            frac = (c - cell["prev"]) / np.where(both, cell["nxt"] - cell["prev"], 1)
+        out = np.where(both, np.round(left + frac * (right - left), 9), np.nan)
+        out = np.where(short & hp & ~hn, left, out)
+    else:                                                   # locf
+        out = np.where(short & hp, left, np.nan)
+    out = np.where(short & ~hp & hn, right, out)
+    mask = short & (hp | hn)
+    return mask, out[mask]
 
 
 def meets(values: np.ndarray, comparison: str, threshold: float) -> np.ndarray:
@@ -173,14 +189,22 @@ def counted_days(grid: DayGrid, comparison: str, threshold: float, recovery_days
 def long_gap_next_to(grid: DayGrid, condition: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Per patient: a day inside the window lies in a gap longer than ``max_gap`` whose
     measurement on either side meets ``condition`` (the not-gradable rule)."""
-    flagged = grid.long_gap & (condition(grid.left) | condition(grid.right))
-    return flagged.any(axis=1)
+    row, left, right = grid.long_gaps
+    flagged = condition(left) | condition(right)
+    return np.bincount(row[flagged], minlength=grid.end.size) > 0
 
 
-def measured_count(series: tuple, n: int, lo: int, end: np.ndarray,
-                   condition: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Per patient: measured days in ``lo..end`` whose value meets ``condition``."""
+def window_rows(series: tuple, lo: int, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(p, value)`` of the measured days in ``lo..end[p]`` (selected once per section)."""
     p, d, v = series
+    m = (d >= lo) & (d <= end[p])
+    return p[m], v[m]
+
+
+def measured_count(rows: tuple[np.ndarray, np.ndarray], n: int,
+                   condition: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per patient: measured days of ``rows`` (:func:`window_rows`) whose value meets ``condition``."""
+    p, v = rows
     with np.errstate(invalid="ignore"):
-        m = (d >= lo) & (d <= end[p]) & condition(v)
+        m = condition(v)
     return np.bincount(p[m], minlength=n).astype(np.int64)

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from cartcyto.derive.daygrid import (COMPARISON_SIGN, check_policy, counted_days, day_grid,
-                                     long_gap_next_to, measured_count, meets)
+                                     long_gap_next_to, measured_count, meets, window_rows)
 
 def rule_threshold(rule: Mapping[str, Any]) -> tuple[str, float]:
     """``(comparison, threshold)`` of a rule: ``at_most`` (<=) or ``below`` (<), exactly one not
@@ -103,8 +103,9 @@ def grade_section(series: tuple, patients: pd.DataFrame, section: Mapping[str, A
             counted[(comp, thr)] = counted_days(grid, comp, thr, int(common["recovery_days"]),
                                                 common["counting"])[0]
     grade = np.zeros(n)
+    rows = window_rows(series, lo, end)
     for g, comp, thr, days in rules:
-        holds = measured_count(series, n, lo, end, lambda x: meets(x, comp, thr)) >= int(section["min_measurements"])
+        holds = measured_count(rows, n, lambda x: meets(x, comp, thr)) >= int(section["min_measurements"])
         if days is not None:
             holds &= counted[(comp, thr)] >= int(days)
         grade = np.where(holds, np.maximum(grade, g), grade)
@@ -116,7 +117,7 @@ def grade_section(series: tuple, patients: pd.DataFrame, section: Mapping[str, A
             [meets(x, c, t) for c, t in dict.fromkeys(day_rules)]))
         reason[gap_low] = (f"a gap of more than {int(common['max_gap_days'])} days without {test} next to "
                            f"a value {COMPARISON_SIGN[loose[0]]} {loose[1]:g}")
-    no_values = measured_count(series, n, lo, end, lambda x: ~np.isnan(x)) == 0
+    no_values = measured_count(rows, n, lambda x: ~np.isnan(x)) == 0
     reason[no_values] = f"no {test} value in days {lo}-{hi} before censoring"
     reason[end < lo] = f"censored (progression / next therapy / death) before day {lo}"
     graded = np.array([r is None for r in reason]) if n else np.zeros(0, bool)
