@@ -36,14 +36,24 @@ from functools import lru_cache
 
 import numpy as np
 
-# Kinds of lab quantity: the canonical UCUM unit each test is converted to (contract section 1).
-KIND_CANONICAL = {"count": "10*9/L", "mass_concentration": "g/L", "percent": "%"}
-KIND_PRINTED = {"count": "10^9/L", "mass_concentration": "g/L", "percent": "%"}
+# Kinds of lab quantity: the canonical UCUM unit each test is converted to (contract section 1). The
+# last three are the markers' mass concentrations (markers.csv: cytokines pg/mL, ferritin ng/mL, CRP
+# and D-dimer mg/L), which importers convert to; unlike hb they have no conversion from mmol/L.
+KIND_CANONICAL = {"count": "10*9/L", "mass_concentration": "g/L", "percent": "%",
+                  "pg_per_ml": "pg/mL", "ng_per_ml": "ng/mL", "mg_per_l": "mg/L"}
+KIND_PRINTED = {"count": "10^9/L", "mass_concentration": "g/L", "percent": "%",
+                "pg_per_ml": "pg/mL", "ng_per_ml": "ng/mL", "mg_per_l": "mg/L"}
 KIND_WORDS = {"count": "a count per volume (e.g. 10^9/L, 10^3/uL, /uL)",
               "mass_concentration": "a mass or substance concentration (g/L, g/dL, mmol/L)",
-              "percent": "a percentage (%)"}
+              "percent": "a percentage (%)",
+              "pg_per_ml": "a mass concentration (pg/mL, ng/L, ng/mL)",
+              "ng_per_ml": "a mass concentration (ng/mL, ug/L, mg/L)",
+              "mg_per_l": "a mass concentration (mg/L, mg/dL, ug/mL)"}
 # Canonical lab test -> kind; tests not listed are carried without conversion.
 TEST_KIND = {"anc": "count", "plt": "count", "wbc": "count", "hb": "mass_concentration", "neut_pct": "percent"}
+# Contract marker -> kind (its canonical unit is the contract's, cartcyto.vocabulary.MARKER_UNITS).
+MARKER_KIND = {**dict.fromkeys(("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17"), "pg_per_ml"),
+               "ferritin": "ng_per_ml", "ddimer": "mg_per_l", "crp": "mg_per_l"}
 
 UNIT_FIX = ("give anc, plt and wbc as counts per volume (10^9/L, 10^3/uL, K/uL, /uL, ...) and hb in g/L, g/dL or "
             "mmol/L (an empty unit means 10^9/L for counts and g/L for hb)")
@@ -129,7 +139,8 @@ def read_unit(unit: str, kind: str) -> UnitReading:
         except Exception:  # noqa: BLE001 - ucumvert raises lark errors of several types
             continue
         try:
-            magnitude = quantity.to(target.units, hb).magnitude / target.magnitude
+            contexts = (hb,) if kind == "mass_concentration" else ()  # mmol/L -> g/L for hb only
+            magnitude = quantity.to(target.units, *contexts).magnitude / target.magnitude
         except Exception:  # noqa: BLE001 - pint DimensionalityError (or an offset unit)
             seen.append(_DIMENSION_WORDS.get(str(quantity.dimensionality), str(quantity.dimensionality)))
             continue
