@@ -67,6 +67,7 @@ EXPORT_SPELLINGS = {"k": "10*3", "thou": "10*3", "thousand": "10*3", "thousands"
 # 'G' and 'GI' (giga) only before '/L': G/L and GI/L are 10^9/L, but g/dL is never giga per decilitre.
 GIGA_PER_LITRE = ("g/l", "gi/l", "giga/l")
 _POWER_OF_TEN = re.compile(r"^x?10(\^|\*\*|\*|e)(\d+)$")
+_ENZYME_UNIT = re.compile(r"(?<![A-Za-z])([kmunpKMN]?)U(?![A-Za-z])")  # U, mU, kU ... as a whole token
 # What a quantity of a given pint dimensionality is, in words (for error messages).
 _DIMENSION_WORDS = {
     "1 / [length] ** 3": "a count per volume",
@@ -74,6 +75,8 @@ _DIMENSION_WORDS = {
     "[substance] / [length] ** 3": "an amount-of-substance concentration",
     "dimensionless": "a dimensionless number",
     "[mass]": "a mass", "[length] ** 3": "a volume", "[substance]": "an amount of substance",
+    "[substance] / [time] / [length] ** 3": "an enzyme activity concentration (U/L)",
+    "[temperature] / [length] ** 3": "a temperature per volume (UCUM's K is the kelvin)",
 }
 
 
@@ -114,9 +117,12 @@ def cleaned(unit: str) -> str:
 
 
 def candidate_codes(unit: str) -> list[str]:
-    """UCUM codes to try for a unit, in order: as written, lower-case, export spellings rewritten."""
+    """UCUM codes to try for a unit, in order: as written, lower-case, export spellings rewritten.
+
+    A standalone ``U`` (the enzyme unit: ``U/L``, ``mU/mL``) keeps its case: lower-cased it would be UCUM's
+    ``u``, the atomic mass unit, and ``U/L`` would read as a mass concentration (``UG/L`` is still ug/L)."""
     text = cleaned(unit)
-    lower = text.lower()
+    lower = _ENZYME_UNIT.sub(lambda m: m.group(1) + "\0", text).lower().replace("\0", "U")
     numerator, slash, rest = lower.partition("/")
     power = _POWER_OF_TEN.match(numerator)
     if power:
