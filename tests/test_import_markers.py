@@ -21,6 +21,7 @@ from cartcyto.cli import main as cli_main
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers import import_cohort
 from cartcyto.cohort.read import read_cohort
+from cartcyto.cohort.units import MARKER_KIND, UnitProblem, read_unit
 from cartcyto.derive.patients import derive_patients
 from design_fixtures import resolve_study
 from import_helpers import FIXTURES, INFUSION_CONCEPT, Postgres, build_duckdb, leaks, load_sqlalchemy, omop_frames
@@ -37,6 +38,27 @@ def sdtm_copy(tmp_path, old: str, new: str, file: str = "lb.csv"):
     assert text.count(old) == 1
     (source / file).write_text(text.replace(old, new))
     return dict(SDTM, path=str(source))
+
+
+# ---------------------------------------------------------------- marker units (factors from the definitions:
+# 1 dL = 0.1 L, 1 ug = 1e3 ng = 1e6 pg, 1 mL = 1e-3 L)
+
+@pytest.mark.parametrize("unit, marker, factor", [
+    ("mg/L", "crp", 1.0), ("mg/dL", "crp", 10.0), ("ug/mL", "crp", 1.0), ("mg/l", "crp", 1.0),
+    ("ng/mL", "ferritin", 1.0), ("ug/L", "ferritin", 1.0), ("µg/L", "ferritin", 1.0), ("mg/L", "ferritin", 1e3),
+    ("pg/mL", "il6", 1.0), ("ng/L", "il6", 1.0), ("ng/mL", "il6", 1e3), ("ug/mL", "ddimer", 1.0),
+    ("ng/mL", "ddimer", 1e-3)])
+def test_marker_unit_factor(unit, marker, factor):
+    assert read_unit(unit, MARKER_KIND[marker]).factor == factor
+
+
+@pytest.mark.parametrize("unit, marker, words", [
+    ("mmol/L", "crp", "amount-of-substance concentration"),  # no molar mass for CRP (only hb has one)
+    ("nmol/L", "ferritin", "amount-of-substance concentration"), ("[iU]/mL", "il2", "count per volume"),
+    ("U/L", "ferritin", "'U/L' is an enzyme activity concentration (U/L), not a mass concentration"), ("%", "crp", "dimensionless")])
+def test_marker_unit_of_another_kind_is_refused(unit, marker, words):
+    with pytest.raises(UnitProblem, match=re.escape(words)):
+        read_unit(unit, MARKER_KIND[marker])
 
 
 # ---------------------------------------------------------------- SDTM
@@ -138,7 +160,8 @@ def test_nothing_written_or_logged_holds_a_date_or_subject_id(tmp_path, monkeypa
             "hash", "--infusion-treatment", "AXICABTAGENE CILOLEUCEL", "--options", str(options),
             "--log", str(tmp_path / "out" / "import.log")]
     assert cli_main(args) == 0
-    assert (tmp_path / "out" / "cohort" / "markers.csv").exists() and (tmp_path / "out" / "cohort" / "treatments.csv").exists()
+    cohort = tmp_path / "out" / "cohort"
+    assert (cohort / "markers.csv").exists() and (cohort / "treatments.csv").exists()
     text = "".join(p.read_text() for p in (FIXTURES / "sdtm_markers").glob("*.csv"))
     dates = sorted(set(re.findall(r"\d{4}-\d{2}-\d{2}", text)))
     ids = ["CART02-001", "CART02-002", "CART02-003", "001", "002", "003"]
@@ -207,7 +230,8 @@ def marker_frames() -> dict[str, pd.DataFrame]:
         "min_levels_of_separation": [0, 1, 0], "max_levels_of_separation": [0, 1, 0]})
     frames["procedure_occurrence"] = pd.DataFrame({
         "procedure_occurrence_id": [1], "person_id": [PERSON], "procedure_concept_id": [RBC_PROCEDURE],
-        "procedure_date": [pd.Timestamp("2009-01-08")], "procedure_end_date": [pd.NaT], "procedure_type_concept_id": [0]})
+        "procedure_date": [pd.Timestamp("2009-01-08")], "procedure_end_date": [pd.NaT],
+        "procedure_type_concept_id": [0]})
     frames["device_exposure"] = pd.DataFrame({
         "device_exposure_id": [1], "person_id": [PERSON], "device_concept_id": [PLATELET_DEVICE],
         "device_exposure_start_date": [pd.Timestamp("2009-01-04")],
@@ -258,6 +282,7 @@ def test_omop_duckdb_markers_and_treatments(database, expected_markers, tmp_path
     assert "marker value <= 0 not imported (markers are log10-transformed): crp 1 row(s)" in notes
     assert "treatment ingredients found in CONCEPT: dexamethasone, tocilizumab; not found: filgrastim" in notes
     assert "OMOP: 3 drug concept(s) hold these ingredients (CONCEPT_ANCESTOR)" in notes
+    assert "OMOP: LOINC 1988-5 (C reactive protein [Mass/volume] in Serum or Plasma) read as crp" in notes
 
 
 def test_omop_marker_concepts_option_adds_hs_crp(database, tmp_path):

@@ -232,9 +232,11 @@ def _marker_concepts(cdm: _Cdm, options: dict, notes: list) -> dict[int, str]:
     """Measurement concept id -> marker: the LOINC concepts of marker_loinc_codes, then marker_concepts."""
     codes, concepts = code_map(options["marker_loinc_codes"], upper=False), {}
     if codes and cdm.has("concept"):
-        found = cdm.query(f"SELECT concept_id, concept_code FROM {cdm.name('concept')} "
+        found = cdm.query(f"SELECT concept_id, concept_code, concept_name FROM {cdm.name('concept')} "
                           "WHERE vocabulary_id = 'LOINC' AND concept_code IN :codes", codes=sorted(codes))
         concepts = {int(i): codes[c] for i, c in zip(found["concept_id"], found["concept_code"])}
+        for code, name in sorted(zip(found["concept_code"], found["concept_name"])):  # for a reader to check
+            notes.append(f"OMOP: LOINC {code} ({name}) read as {codes[code]}")
         absent = sorted(set(codes) - set(found["concept_code"]))
         if absent:
             notes.append(f"OMOP: marker LOINC code(s) not in CONCEPT: {', '.join(absent)}")
