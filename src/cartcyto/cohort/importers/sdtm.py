@@ -186,7 +186,7 @@ def _markers(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, 
 
 
 def _treatments(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, notes: list):
-    """Treatment days from the treatment_domains present; None when none of them is in the folder."""
+    """Treatment days from the treatment_domains present; None when they give no row (or none is there)."""
     frames = []
     for domain in options["treatment_domains"]:
         frame, file = read_domain(folder, domain, required=False)
