@@ -40,12 +40,12 @@ def omop_frames() -> dict[str, pd.DataFrame]:
     return frames
 
 
-def build_duckdb(path: Path) -> Path:
-    """A real DuckDB database file holding the OMOP fixture tables."""
+def build_duckdb(path: Path, frames: dict[str, pd.DataFrame] | None = None) -> Path:
+    """A real DuckDB database file holding the OMOP fixture tables (or ``frames``)."""
     import duckdb
 
     con = duckdb.connect(str(path))
-    for name, frame in omop_frames().items():
+    for name, frame in (frames if frames is not None else omop_frames()).items():
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
         con.unregister("frame")
@@ -53,15 +53,15 @@ def build_duckdb(path: Path) -> Path:
     return path
 
 
-def load_sqlalchemy(url: str, schema: str | None = None) -> None:
-    """Load the OMOP fixture tables into a database through SQLAlchemy (dates as DATE columns)."""
+def load_sqlalchemy(url: str, schema: str | None = None, frames: dict[str, pd.DataFrame] | None = None) -> None:
+    """Load the OMOP fixture tables (or ``frames``) into a database through SQLAlchemy (dates as DATE columns)."""
     from sqlalchemy import Date, DateTime, create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as conn:
         if schema:
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-    for name, frame in omop_frames().items():
+    for name, frame in (frames if frames is not None else omop_frames()).items():
         types = {c: (Date() if c.endswith("_date") or c == "measurement_time" else DateTime())
                  for c in frame.columns if c.endswith(("_date", "_datetime")) or c == "measurement_time"}
         frame.to_sql(name, engine, schema=schema, index=False, if_exists="replace", dtype=types)

@@ -2,7 +2,10 @@
 derive run on it; nothing written under results/ (cohort, tables, logs) holds a date or a source id."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,13 +42,22 @@ studies:
     design: wang2021
     overrides: {{analyses: [table1]}}
     source: {{format: omop, path: cdm.duckdb, infusion_concepts: [{INFUSION_CONCEPT}], patient_ids: hash}}
+  sdtm_markers_demo:
+    design: wang2021   # with the hematotox family: CAR-HEMATOTOX reads CRP and ferritin from markers
+    source:
+      format: sdtm
+      path: {FIXTURES / 'sdtm_markers'}
+      infusion_treatments: [AXICABTAGENE CILOLEUCEL]
+      treatment_names: {{prbc: [RED BLOOD CELL TRANSFUSION], platelets: [PLATELET TRANSFUSION]}}
+      patient_ids: hash
 """
-STUDIES = ("dated_demo", "sdtm_demo", "omop_demo")
+STUDIES = ("dated_demo", "sdtm_demo", "omop_demo", "sdtm_markers_demo")
+KEY = "workflow-test-key-0123456789"
 
 
 def snakemake(workdir: Path, config: str, *targets: str) -> subprocess.CompletedProcess:
     (workdir / "config.yaml").write_text(config, encoding="utf-8")
-    env = dict(os.environ, CARTCYTO_ID_KEY="workflow-test-key-0123456789")
+    env = dict(os.environ, CARTCYTO_ID_KEY=KEY)
     cmd = [str(SNAKEMAKE), *targets, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", str(workdir / "config.yaml"), "--cores", "2", "--quiet", "progress"]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
@@ -82,6 +94,26 @@ def test_nothing_under_results_holds_a_date_or_source_id(run):
     ids += pd.read_csv(FIXTURES / "omop_eunomia" / "PERSON.csv")["person_source_value"].tolist()
     dates = ["2021-03-10", "2021-03-13", "1980-03-11", "2013-07-21", "2014-01-02"]
     assert leaks(run / "results", ids, dates) == []
+
+
+def test_sdtm_markers_and_blood_counts_before_lymphodepletion_give_a_hematotox_score(run):
+    """tests/fixtures/sdtm_markers through the pipeline (hand trace in tests/test_import_markers.py): the
+    baseline (days -11..-4) of CART02-001 scores 5, of CART02-002 0; CART02-003 has no CRP nor ferritin."""
+    pid = {s: "P" + hmac.new(KEY.encode(), s.encode(), hashlib.sha256).hexdigest()[:12]
+           for s in ("CART02-001", "CART02-002", "CART02-003")}
+    derived = pd.read_csv(run / "results/sdtm_markers_demo/derived/patients.csv").set_index("patient_id")
+    assert derived.loc[pid["CART02-001"], "hematotox_score"] == 5 and derived.loc[pid["CART02-001"], "hematotox_high"]
+    assert derived.loc[pid["CART02-002"], "hematotox_score"] == 0
+    assert not derived.loc[pid["CART02-002"], "hematotox_high"]
+    assert pd.isna(derived.loc[pid["CART02-003"], "hematotox_score"])
+    assert derived.loc[pid["CART02-001"], "max_crp"] == 125 and derived.loc[pid["CART02-001"], "toci_or_steroid"]
+    log = (run / "results/sdtm_markers_demo/logs/import.log").read_text()
+    assert "crp in 'mg/dL' x 10 -> mg/L, 3 row(s)" in log and "marker ferritin imported, 3 row(s)" in log
+    cohort = run / "results/sdtm_markers_demo/cohort_source"
+    assert (cohort / "markers.csv").exists() and (cohort / "treatments.csv").exists()
+    fixture = "".join(p.read_text() for p in (FIXTURES / "sdtm_markers").glob("*.csv"))
+    dates = sorted(set(re.findall(r"\d{4}-\d{2}-\d{2}", fixture)))
+    assert leaks(run / "results/sdtm_markers_demo", list(pid), dates) == []
 
 
 def test_bad_source_stops_with_one_message_and_leaves_no_cohort(tmp_path):

@@ -41,6 +41,8 @@ def test_hemoglobin_spelling_factor(unit, factor):
     ("mmol/L", "count", "amount-of-substance concentration"), ("g/dL", "count", "mass concentration"),
     ("/uL", "mass_concentration", "count per volume"), ("10^9/L", "mass_concentration", "count per volume"),
     ("%", "count", "dimensionless"), ("mg", "mass_concentration", "a mass,"), ("bananas/L", "count", "not a UCUM"),
+    # the enzyme unit keeps its case: lower-cased, 'u/l' would be atomic mass units (daltons) per litre
+    ("U/L", "mass_concentration", "enzyme activity"), ("U/L", "count", "enzyme activity"),
 ])
 def test_wrong_kind_is_refused_and_says_what_the_unit_is(unit, kind, words):
     with pytest.raises(UnitProblem, match=words):

@@ -43,6 +43,11 @@ def parser() -> argparse.ArgumentParser:
                              help="concept id of the CAR-T infusion (repeatable)")
             sub.add_argument("--measurement-concept", action="append", metavar="ID=TEST",
                              help="a study concept id and its test, e.g. 2000001=anc (repeatable)")
+            sub.add_argument("--marker-concept", action="append", metavar="ID=MARKER",
+                             help="a measurement concept id read as a marker, e.g. 2000002=crp (repeatable)")
+            sub.add_argument("--treatment-concept", action="append", metavar="ID=TREATMENT",
+                             help="a drug, procedure or device concept id read as a treatment, e.g. 2000003=prbc "
+                                  "(repeatable)")
     return top
 
 
@@ -61,10 +66,11 @@ def options_from(args: argparse.Namespace) -> tuple[dict, dict]:
     options.update(flags)
     if args.source:
         options["path"] = args.source
-    if getattr(args, "measurement_concept", None):
-        pairs = [p.split("=", 1) for p in args.measurement_concept]
-        options["measurement_concepts"] = {**options.get("measurement_concepts", {}),
-                                           **{k.strip(): v.strip() for k, v in pairs}}
+    for flag, key in (("measurement_concept", "measurement_concepts"), ("marker_concept", "marker_concepts"),
+                      ("treatment_concept", "treatment_concepts")):
+        if getattr(args, flag, None):
+            pairs = [p.split("=", 1) for p in getattr(args, flag)]
+            options[key] = {**options.get(key, {}), **{k.strip(): v.strip() for k, v in pairs}}
     return options, study
 
 

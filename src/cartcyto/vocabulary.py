@@ -24,6 +24,14 @@ LINEAGE_LABEL = {"sn": "Severe neutropenia", "sa": "Severe anemia", "st": "Sever
 MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")
 """Markers of the contract (markers.csv); ``max_<marker>`` and ``lg_max_<marker>`` are derived columns."""
 
+MARKER_UNITS = {**dict.fromkeys(("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17"), "pg/mL"),
+                "ferritin": "ng/mL", "ddimer": "mg/L", "crp": "mg/L"}
+"""Each marker's unit by default (data contract, markers.csv): the unit of a markers.csv row without one,
+and the unit importers convert to (CAR-HEMATOTOX reads CRP in mg/L and ferritin in ng/mL)."""
+
+TREATMENTS = ("gcsf", "prbc", "platelets", "tocilizumab", "corticosteroid")
+"""Treatments of the contract (treatments.csv)."""
+
 MARKER_LABELS = {"il2": "IL-2", "il4": "IL-4", "il6": "IL-6", "il10": "IL-10", "ifng": "IFN-γ",
                  "tnfa": "TNF-α", "il17": "IL-17", "ferritin": "ferritin", "ddimer": "D-dimer",
                  "crp": "CRP"}

@@ -32,6 +32,7 @@ from cartcyto.cohort.validate import (
     parse_numbers,
 )
 from cartcyto.design import families_needing_labs, schema_defaults
+from cartcyto.vocabulary import MARKER_UNITS
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
 REQUIRED_TABLES = ("patients", "labs")
@@ -56,8 +57,7 @@ KNOWN_NAMES = {
     "markers.marker": ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp"),
     "treatments.treatment": ("gcsf", "prbc", "platelets", "tocilizumab", "corticosteroid"),
 }
-MARKER_DEFAULT_UNITS = dict({m: "pg/mL" for m in ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17")},
-                            ferritin="ng/mL", ddimer="mg/L", crp="mg/L")
+MARKER_DEFAULT_UNITS = MARKER_UNITS  # the contract's default unit of each marker
 # Lab units are read through UCUM (cartcyto.cohort.units) and test names mapped by cartcyto.cohort.test_names.
 
 SEX_CODES = {"m": "M", "f": "F", "male": "M", "female": "F"}

@@ -36,14 +36,24 @@ from functools import lru_cache
 
 import numpy as np
 
-# Kinds of lab quantity: the canonical UCUM unit each test is converted to (contract section 1).
-KIND_CANONICAL = {"count": "10*9/L", "mass_concentration": "g/L", "percent": "%"}
-KIND_PRINTED = {"count": "10^9/L", "mass_concentration": "g/L", "percent": "%"}
+# Kinds of lab quantity: the canonical UCUM unit each test is converted to (contract section 1). The
+# last three are the markers' mass concentrations (markers.csv: cytokines pg/mL, ferritin ng/mL, CRP
+# and D-dimer mg/L), which importers convert to; unlike hb they have no conversion from mmol/L.
+KIND_CANONICAL = {"count": "10*9/L", "mass_concentration": "g/L", "percent": "%",
+                  "pg_per_ml": "pg/mL", "ng_per_ml": "ng/mL", "mg_per_l": "mg/L"}
+KIND_PRINTED = {"count": "10^9/L", "mass_concentration": "g/L", "percent": "%",
+                "pg_per_ml": "pg/mL", "ng_per_ml": "ng/mL", "mg_per_l": "mg/L"}
 KIND_WORDS = {"count": "a count per volume (e.g. 10^9/L, 10^3/uL, /uL)",
               "mass_concentration": "a mass or substance concentration (g/L, g/dL, mmol/L)",
-              "percent": "a percentage (%)"}
+              "percent": "a percentage (%)",
+              "pg_per_ml": "a mass concentration (pg/mL, ng/L, ng/mL)",
+              "ng_per_ml": "a mass concentration (ng/mL, ug/L, mg/L)",
+              "mg_per_l": "a mass concentration (mg/L, mg/dL, ug/mL)"}
 # Canonical lab test -> kind; tests not listed are carried without conversion.
 TEST_KIND = {"anc": "count", "plt": "count", "wbc": "count", "hb": "mass_concentration", "neut_pct": "percent"}
+# Contract marker -> kind (its canonical unit is the contract's, cartcyto.vocabulary.MARKER_UNITS).
+MARKER_KIND = {**dict.fromkeys(("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17"), "pg_per_ml"),
+               "ferritin": "ng_per_ml", "ddimer": "mg_per_l", "crp": "mg_per_l"}
 
 UNIT_FIX = ("give anc, plt and wbc as counts per volume (10^9/L, 10^3/uL, K/uL, /uL, ...) and hb in g/L, g/dL or "
             "mmol/L (an empty unit means 10^9/L for counts and g/L for hb)")
@@ -57,6 +67,7 @@ EXPORT_SPELLINGS = {"k": "10*3", "thou": "10*3", "thousand": "10*3", "thousands"
 # 'G' and 'GI' (giga) only before '/L': G/L and GI/L are 10^9/L, but g/dL is never giga per decilitre.
 GIGA_PER_LITRE = ("g/l", "gi/l", "giga/l")
 _POWER_OF_TEN = re.compile(r"^x?10(\^|\*\*|\*|e)(\d+)$")
+_ENZYME_UNIT = re.compile(r"(?<![A-Za-z])([kmunpKMN]?)U(?![A-Za-z])")  # U, mU, kU ... as a whole token
 # What a quantity of a given pint dimensionality is, in words (for error messages).
 _DIMENSION_WORDS = {
     "1 / [length] ** 3": "a count per volume",
@@ -64,6 +75,8 @@ _DIMENSION_WORDS = {
     "[substance] / [length] ** 3": "an amount-of-substance concentration",
     "dimensionless": "a dimensionless number",
     "[mass]": "a mass", "[length] ** 3": "a volume", "[substance]": "an amount of substance",
+    "[substance] / [time] / [length] ** 3": "an enzyme activity concentration (U/L)",
+    "[temperature] / [length] ** 3": "a temperature per volume (UCUM's K is the kelvin)",
 }
 
 
@@ -104,9 +117,12 @@ def cleaned(unit: str) -> str:
 
 
 def candidate_codes(unit: str) -> list[str]:
-    """UCUM codes to try for a unit, in order: as written, lower-case, export spellings rewritten."""
+    """UCUM codes to try for a unit, in order: as written, lower-case, export spellings rewritten.
+
+    A standalone ``U`` (the enzyme unit: ``U/L``, ``mU/mL``) keeps its case: lower-cased it would be UCUM's
+    ``u``, the atomic mass unit, and ``U/L`` would read as a mass concentration (``UG/L`` is still ug/L)."""
     text = cleaned(unit)
-    lower = text.lower()
+    lower = _ENZYME_UNIT.sub(lambda m: m.group(1) + "\0", text).lower().replace("\0", "U")
     numerator, slash, rest = lower.partition("/")
     power = _POWER_OF_TEN.match(numerator)
     if power:
@@ -129,7 +145,8 @@ def read_unit(unit: str, kind: str) -> UnitReading:
         except Exception:  # noqa: BLE001 - ucumvert raises lark errors of several types
             continue
         try:
-            magnitude = quantity.to(target.units, hb).magnitude / target.magnitude
+            contexts = (hb,) if kind == "mass_concentration" else ()  # mmol/L -> g/L for hb only
+            magnitude = quantity.to(target.units, *contexts).magnitude / target.magnitude
         except Exception:  # noqa: BLE001 - pint DimensionalityError (or an offset unit)
             seen.append(_DIMENSION_WORDS.get(str(quantity.dimensionality), str(quantity.dimensionality)))
             continue

@@ -45,7 +45,9 @@ def source_options(options: dict) -> dict:
 
     schema = yaml.safe_load((resources.files("cartcyto") / "schemas" / SCHEMA_FILE).read_text(encoding="utf-8"))
     filled = {k: v["default"] for k, v in schema["properties"].items() if "default" in v}
-    filled.update({k: v for k, v in options.items() if v is not None})
+    for key, value in options.items():
+        if value is not None:
+            filled[key] = merged(filled[key], value) if isinstance(filled.get(key), dict) else value
     try:
         jsonschema.validate(filled, schema)
     except jsonschema.ValidationError as exc:
@@ -53,6 +55,18 @@ def source_options(options: dict) -> dict:
         raise CohortError("source options", where, f"invalid source option: {exc.message}",
                           "correct the study's source: in config (see docs/importing.md)") from None
     return filled
+
+
+def merged(default: dict, given) -> dict:
+    """A mapping option: the study's keys added to the schema's default ones, a key given again (compared
+    case-insensitively, so CRP = crp, 3020460 = '3020460') replacing the default; a key set to null stays
+    null, which the importers read as 'not mapped' (so merging twice gives the same). Anything but a
+    mapping is returned as given, for the schema to refuse."""
+    if not isinstance(given, dict):
+        return given
+    key_of = lambda k: str(k).strip().upper()  # noqa: E731
+    given_keys = {key_of(k) for k in given}
+    return {**{k: v for k, v in default.items() if key_of(k) not in given_keys}, **given}
 
 
 # ---------------------------------------------------------------- errors that name rows, never values
@@ -120,15 +134,17 @@ def output_ids(source_ids: pd.Series, options: dict) -> pd.Series:
 
 # ---------------------------------------------------------------- lab tests and units
 
-def select_lab_tests(names: pd.Series, study: dict | None, table: str, notes: list) -> pd.Series:
-    """The pipeline test of each source test name (NaN = not imported); names not imported are listed."""
+def select_lab_tests(names: pd.Series, study: dict | None, table: str, notes: list,
+                     read_elsewhere=frozenset()) -> pd.Series:
+    """The pipeline test of each source test name (NaN = not imported); names not imported are listed,
+    except those in ``read_elsewhere`` (upper-case; e.g. the LB codes read as markers)."""
     distinct = sorted(names.dropna().astype(str).unique())
     canonical, _ = canonical_test_names(distinct, study_test_names(study))
     chosen = {n: c for n, c in zip(distinct, canonical) if c in LAB_TESTS}
     counts = names.value_counts()
     for name, test in chosen.items():
         notes.append(f"{table}: test '{name}' imported as {test}, {counts[name]} row(s)")
-    skipped = [n for n in distinct if n not in chosen]
+    skipped = [n for n in distinct if n not in chosen and n.strip().upper() not in read_elsewhere]
     if skipped:
         notes.append(f"{table}: tests not imported (not anc, hb, plt, wbc or neutrophil %; map local codes with "
                      f"lab_test_names): {', '.join(skipped)}")

@@ -11,6 +11,12 @@
   ``lab_test_names``). Partial dates and empty LBSTRESN cannot give a value on a day: counted, skipped.
 * CRS / ICANS: AE records whose AEDECOD (or AETERM) is in ``crs_terms`` / ``icans_terms``, graded by
   AETOXGR (AESEV only with ``aesev_as_grade``), one row per day from AESTDTC to AEENDTC.
+* Markers: LB records whose LBTESTCD is in ``marker_test_codes`` (CRP, FERRITIN, DDIMER, INTLK6, ...),
+  read as the labs are (LBSTRESN in LBSTRESU, LBDTC) and converted to each marker's unit
+  (cartcyto.cohort.importers.markers).
+* Treatments: records of the ``treatment_domains`` (CM, PR by default; each optional) whose --DECOD (or
+  --TRT) is one of ``treatment_names``, one row per day from --STDTC to --ENDTC
+  (cartcyto.cohort.importers.treatments).
 """
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from cartcyto.cohort.importers.common import (
     LAB_COLUMNS, Imported, check_lab_units, contract_frame, days_from, draw_numbers, output_ids, parse_dates,
     select_lab_tests, source_error,
 )
+from cartcyto.cohort.importers.markers import code_map, marker_table
+from cartcyto.cohort.importers.treatments import TREATMENT_COLUMNS, sdtm_treatments
 
 AGE_UNIT_YEARS = {"YEARS": 1.0, "MONTHS": 1 / 12, "WEEKS": 7 / 365.25, "DAYS": 1 / 365.25}
 SEX = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
@@ -78,12 +86,16 @@ def import_sdtm(options: dict, study: dict | None = None) -> Imported:
         raise CohortError(str(folder), None, "the SDTM folder does not exist", "point source.path at it")
     day0_of = _infusions(folder, options, notes)
     id_of = pd.Series(output_ids(pd.Series(day0_of.index), options).to_numpy(), index=day0_of.index)
+    lb, lb_file = read_domain(folder, "lb")
+    _require(lb, lb_file, ("USUBJID", "LBTESTCD", "LBSTRESN", "LBDTC"))
+    lb = lb.assign(_record=np.arange(len(lb)) + lb.attrs["first_line"])
+    lb = lb[lb["USUBJID"].isin(day0_of.index).fillna(False).to_numpy(bool)].reset_index(drop=True)
     tables = {"patients": _patients(folder, day0_of, id_of, notes),
-              "labs": _labs(folder, day0_of, id_of, study, notes)}
-    crs = _crs(folder, day0_of, id_of, options, notes)
-    if crs is not None:
-        tables["crs"] = crs
-    return Imported(tables, notes)
+              "labs": _labs(lb, lb_file, day0_of, id_of, study, notes, set(code_map(options["marker_test_codes"]))),
+              "crs": _crs(folder, day0_of, id_of, options, notes),
+              "markers": _markers(lb, lb_file, day0_of, id_of, options, notes),
+              "treatments": _treatments(folder, day0_of, id_of, options, notes)}
+    return Imported({name: frame for name, frame in tables.items() if frame is not None}, notes)
 
 
 def _infusions(folder: Path, options: dict, notes: list) -> pd.Series:
@@ -132,14 +144,11 @@ def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
-def _labs(folder: Path, day0_of: pd.Series, id_of: pd.Series, study, notes) -> pd.DataFrame:
-    lb, file = read_domain(folder, "lb")
-    _require(lb, file, ("USUBJID", "LBTESTCD", "LBSTRESN", "LBDTC"))
-    first = lb.attrs["first_line"]
+def _labs(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, study, notes,
+          marker_codes: set) -> pd.DataFrame:
+    """Lab rows of the LB records of infused subjects (``_record``: each record's line number)."""
     name = Path(file).name
-    lb = lb.assign(_record=np.arange(len(lb)) + lb.attrs["first_line"])
-    lb = lb[lb["USUBJID"].isin(day0_of.index).fillna(False).to_numpy(bool)].reset_index(drop=True)
-    tests = select_lab_tests(lb["LBTESTCD"], study, name, notes)
+    tests = select_lab_tests(lb["LBTESTCD"], study, name, notes, read_elsewhere=marker_codes)
     lb = lb[tests.notna().to_numpy(bool)].assign(test=tests[tests.notna()]).reset_index(drop=True)
     value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
     dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
@@ -155,6 +164,41 @@ def _labs(folder: Path, day0_of: pd.Series, id_of: pd.Series, study, notes) -> p
     check_lab_units(out["test"], out["unit"], file, "LBSTRESU", notes, lines=lb["_record"].to_numpy())
     out["draw"] = draw_numbers(out, dates.reset_index(drop=True))
     return contract_frame(out, LAB_COLUMNS)
+
+
+def _markers(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, options: dict,
+             notes: list) -> pd.DataFrame | None:
+    """Marker rows of the LB records of infused subjects whose LBTESTCD is in marker_test_codes."""
+    name = Path(file).name
+    marker = lb["LBTESTCD"].str.strip().str.upper().map(code_map(options["marker_test_codes"]))
+    lb = lb[marker.notna().to_numpy(bool)].assign(marker=marker[marker.notna()]).reset_index(drop=True)
+    value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
+    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
+    usable = (value.notna() & dates.notna()).to_numpy(bool)
+    notes.append(f"{name}: {len(lb)} marker record(s) (LBTESTCD in marker_test_codes); "
+                 f"{int(value.isna().sum())} without LBSTRESN and {int(partial.sum())} with a partial LBDTC skipped")
+    lb, dates = lb[usable].reset_index(drop=True), dates[usable].reset_index(drop=True)
+    out = pd.DataFrame({"patient_id": id_of.reindex(lb["USUBJID"]).to_numpy(), "marker": lb["marker"].to_numpy(),
+                        "value": value[usable].to_numpy(),
+                        "unit": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb.columns else pd.NA,
+                        "day": days_from(dates, day0_of.reindex(lb["USUBJID"]).reset_index(drop=True)).to_numpy()})
+    return marker_table(out, file, "LBSTRESU", notes, lines=lb["_record"].to_numpy())
+
+
+def _treatments(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, notes: list):
+    """Treatment days from the treatment_domains present; None when they give no row (or none is there)."""
+    frames = []
+    for domain in options["treatment_domains"]:
+        frame, file = read_domain(folder, domain, required=False)
+        if frame is None:
+            notes.append(f"{domain.upper()}: no {domain.upper()} domain, no treatments read from it")
+            continue
+        frames.append(sdtm_treatments(frame, file, domain.upper(), day0_of, id_of, options, notes))
+    if not frames or not sum(len(f) for f in frames):
+        notes.append("treatments: no treatment rows: no treatments.csv written")
+        return None
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["patient_id", "day", "treatment"])
+    return contract_frame(out, TREATMENT_COLUMNS)
 
 
 def _crs(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, notes: list) -> pd.DataFrame | None:
