@@ -58,8 +58,9 @@ class DayGrid:
     values: np.ndarray     # (n, W) value after the gap policy, NaN where none
     measured: np.ndarray   # (n, W) a measurement on that day
     inside: np.ndarray     # (n, W) lo <= day <= end
-    long_gaps: tuple       # (row, left, right) of each inside day in a gap longer than max_gap:
-                           # the patient and the values of the measurements before / after the gap
+    long_gaps: tuple       # (row, left, right) of each inside day in a gap longer than max_gap
+                           # (one entry for a patient without any value on the grid's days): the
+                           # patient and the values of the measurements before / after the gap
                            # (NaN: none; none after it up to end)
 
     @property
@@ -96,18 +97,22 @@ def day_grid(series: tuple, n: int, lo: int, hi: int, end: np.ndarray, max_gap: 
     col = np.arange(width)
     prev = np.maximum.accumulate(np.where(measured, col, -1), axis=1)
     nxt = np.minimum.accumulate(np.where(measured, col, width)[:, ::-1], axis=1)[:, ::-1]
-    r, c = np.nonzero(~measured)                            # the missing cells
-    cell = _missing_cells(grid, r, prev[r, c], nxt[r, c], last_by(p, d < g0, v, n)[r],
-                          first_by(p, d > g1, v, n)[r], lo - g0, (end - g0)[r], gap_max)
+    before, after = last_by(p, d < g0, v, n), first_by(p, d > g1, v, n)
+    some = measured.any(axis=1)
+    r, c = np.nonzero(~measured & some[:, None])           # the missing cells of rows with a value
+    cell = _missing_cells(grid, r, prev[r, c], nxt[r, c], before[r], after[r], lo - g0,
+                          (end - g0)[r], gap_max)
     fill = _fill(cell, c, policy)
     values = grid                                           # filled in place (grid is ours)
     values[r[fill[0]], c[fill[0]]] = fill[1]
     win = slice(lo - g0, lo - g0 + hi - lo + 1)
     inside = np.arange(lo, hi + 1)[None, :] <= end[:, None]
     gap_day = ~cell["short"] & (c >= lo - g0) & (c <= lo - g0 + hi - lo) & (c + g0 <= end[r])
+    empty = np.flatnonzero(~some & (end >= lo))             # no value on any grid day: one long gap
     return DayGrid(lo=lo, hi=hi, end=end, values=np.where(inside, values[:, win], np.nan),
                    measured=measured[:, win] & inside, inside=inside,
-                   long_gaps=(r[gap_day], cell["left"][gap_day], cell["right"][gap_day]))
+                   long_gaps=(np.r_[r[gap_day], empty], np.r_[cell["left"][gap_day], before[empty]],
+                              np.r_[cell["right"][gap_day], after[empty]]))
 
 
 def _missing_cells(grid: np.ndarray, r: np.ndarray, prev: np.ndarray, nxt: np.ndarray,

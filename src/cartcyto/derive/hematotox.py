@@ -83,8 +83,12 @@ def marker_baseline(markers: pd.DataFrame, ids: pd.Index, marker: str, units, lo
     p = patient_codes(ids, mk["patient_id"])
     d = pd.to_numeric(mk["day"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     v = pd.to_numeric(mk["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    ukeys = mk["unit"].map(_unit_key).to_numpy(dtype=object) if "unit" in mk.columns else np.full(len(mk), "")
-    ok_unit = np.isin(ukeys, [_unit_key(u) for u in units])
+    wanted = {_unit_key(u) for u in units}
+    if "unit" in mk.columns:                 # normalise each distinct unit once, not each row
+        ucode, unames = name_codes(mk["unit"], normalise=_unit_key)
+        ok_unit = np.isin(ucode, np.flatnonzero([u in wanted for u in unames])) | ((ucode < 0) & ("" in wanted))
+    else:
+        ok_unit = np.full(len(mk), "" in wanted)
     with np.errstate(invalid="ignore"):
         win = (p >= 0) & ~np.isnan(v) & (d >= lo[np.maximum(p, 0)]) & (d <= hi[np.maximum(p, 0)])
     wrong = np.zeros(n, dtype=bool)
