@@ -8,7 +8,6 @@ databases (DuckDB file; PostgreSQL as in test_import_omop.py) holding the Eunomi
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
@@ -24,7 +23,7 @@ from cartcyto.cohort.read import read_cohort
 from cartcyto.cohort.units import MARKER_KIND, UnitProblem, read_unit
 from cartcyto.derive.patients import derive_patients
 from design_fixtures import resolve_study
-from import_helpers import FIXTURES, INFUSION_CONCEPT, Postgres, build_duckdb, leaks, load_sqlalchemy, omop_frames
+from import_helpers import FIXTURES, INFUSION_CONCEPT, build_duckdb, leaks, load_sqlalchemy, omop_frames
 
 SDTM = {"format": "sdtm", "path": str(FIXTURES / "sdtm_markers"), "infusion_treatments": ["AXICABTAGENE CILOLEUCEL"],
         "treatment_names": {"prbc": ["RED BLOOD CELL TRANSFUSION"], "platelets": ["PLATELET TRANSFUSION"]}}
@@ -333,18 +332,6 @@ def test_omop_hashed_ids_leave_no_source_id_or_date(database, tmp_path, monkeypa
     sources = person.loc[[PERSON, 11], "person_source_value"].tolist()
     dates = ["2008-12-26", "2009-01-03", "2009-01-10", "2009-01-08", "2009-01-04", DAY0, "2006-03-02"]
     assert leaks(tmp_path / "c", sources, dates) == []
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    try:
-        server = Postgres()
-    except FileNotFoundError as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test the PostgreSQL path: {missing} (.ci/run installs the postgresql package)")
-        pytest.skip(f"{missing}: install the postgresql package to run the PostgreSQL importer test")
-    yield server
-    server.stop()
 
 
 def test_omop_postgresql_markers_and_treatments(postgres, expected_markers, tmp_path):

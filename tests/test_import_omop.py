@@ -11,7 +11,6 @@ the importer's pandas arithmetic.
 """
 from __future__ import annotations
 
-import os
 
 import duckdb
 import pandas as pd
@@ -20,7 +19,7 @@ import pytest
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers import import_cohort
 from cartcyto.cohort.read import read_cohort
-from import_helpers import INFUSION_CONCEPT, LOCAL_CONCEPT, Postgres, build_duckdb, leaks, load_sqlalchemy
+from import_helpers import INFUSION_CONCEPT, LOCAL_CONCEPT, build_duckdb, leaks, load_sqlalchemy
 
 OPTIONS = {"format": "omop", "infusion_concepts": [INFUSION_CONCEPT],
            "measurement_concepts": {str(LOCAL_CONCEPT): "anc"}}
@@ -77,18 +76,6 @@ def test_duckdb_file(database, expected, tmp_path):
 def test_sqlalchemy_url_to_duckdb(database, expected, tmp_path):
     import_cohort(dict(OPTIONS, url=f"duckdb:///{database}"), tmp_path / "cohort")
     assert_cohort_matches(tmp_path / "cohort", expected)
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    try:
-        server = Postgres()
-    except FileNotFoundError as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test the PostgreSQL path: {missing} (.ci/run installs the postgresql package)")
-        pytest.skip(f"{missing}: install the postgresql package to run the PostgreSQL importer test")
-    yield server
-    server.stop()
 
 
 def test_postgresql_url_and_schema(postgres, expected, tmp_path):
