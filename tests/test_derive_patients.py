@@ -142,3 +142,23 @@ def test_patient_level_summaries_are_used_without_crs_and_treatment_tables(tmp_p
     row1 = dict(zip(lines[0].split(","), lines[1].split(",")))
     assert (row1["ld_start_day"], row1["age_years"], row1["crs_onset_day"], row1["lg_ldh"]) == \
         ("-4", "30", "2", "2")
+
+
+def test_write_derived_quotes_text_that_needs_it_and_reads_back_the_same(tmp_path):
+    """Arrow writes the table; a text value with a comma, quote or line break (which Arrow is told
+    never to quote) sends the whole table through pandas' writer, which quotes it. Both read back
+    to the same frame."""
+    from cartcyto.derive.patients import read_derived
+    df = derive_patients(small_cohort(), WANG)
+    plain = write_derived(df, tmp_path / "a" / "patients.csv")
+    odd = df.assign(patient_id=["p,1", 'p"2', "p3"])
+    quoted = write_derived(odd, tmp_path / "b" / "patients.csv")
+    assert quoted.read_text().splitlines()[1].startswith('"p,1",')
+    assert quoted.read_text().splitlines()[2].startswith('"p""2",')
+    back_plain, back_odd = read_derived(plain), read_derived(quoted)
+    pd.testing.assert_frame_equal(back_plain.drop(columns="patient_id"), back_odd.drop(columns="patient_id"))
+    assert back_odd["patient_id"].tolist() == ["p,1", 'p"2', "p3"]
+    mixed = pd.DataFrame({"patient_id": ["a", "b", "c"], "x": [68.0, 68.5, np.nan], "f": [True, None, False]})
+    assert write_derived(mixed, tmp_path / "m.csv").read_text() == "patient_id,x,f\na,68,true\nb,68.5,\nc,,false\n"
+    one = write_derived(pd.DataFrame({"patient_id": ["a", None]}), tmp_path / "one.csv").read_text()
+    assert one == 'patient_id\na\n""\n'          # one column: an empty cell is written as "" (pandas)
