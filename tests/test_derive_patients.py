@@ -160,5 +160,7 @@ def test_write_derived_quotes_text_that_needs_it_and_reads_back_the_same(tmp_pat
     assert back_odd["patient_id"].tolist() == ["p,1", 'p"2', "p3"]
     mixed = pd.DataFrame({"patient_id": ["a", "b", "c"], "x": [68.0, 68.5, np.nan], "f": [True, None, False]})
     assert write_derived(mixed, tmp_path / "m.csv").read_text() == "patient_id,x,f\na,68,true\nb,68.5,\nc,,false\n"
+    mixed_types = pd.DataFrame({"patient_id": ["a", "b"], "note": ["s", 3]})   # Arrow cannot: pandas
+    assert write_derived(mixed_types, tmp_path / "t.csv").read_text() == "patient_id,note\na,s\nb,3\n"
     one = write_derived(pd.DataFrame({"patient_id": ["a", None]}), tmp_path / "one.csv").read_text()
     assert one == 'patient_id\na\n""\n'          # one column: an empty cell is written as "" (pandas)

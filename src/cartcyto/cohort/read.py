@@ -32,7 +32,7 @@ from cartcyto.cohort.validate import (
     parse_numbers,
 )
 from cartcyto.design import families_needing_labs, schema_defaults
-from cartcyto.vocabulary import MARKER_UNITS
+from cartcyto.vocabulary import MARKER_UNITS, MARKERS, TREATMENTS
 
 COHORT_TABLES = ("patients", "labs", "crs", "markers", "treatments")
 REQUIRED_TABLES = ("patients", "labs")
@@ -54,8 +54,8 @@ LONG_TABLE_DTYPES = {
 }
 KNOWN_NAMES = {
     "labs.test": ("anc", "hb", "plt"),
-    "markers.marker": ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp"),
-    "treatments.treatment": ("gcsf", "prbc", "platelets", "tocilizumab", "corticosteroid"),
+    "markers.marker": MARKERS,
+    "treatments.treatment": TREATMENTS,
 }
 MARKER_DEFAULT_UNITS = MARKER_UNITS  # the contract's default unit of each marker
 # Lab units are read through UCUM (cartcyto.cohort.units) and test names mapped by cartcyto.cohort.test_names.

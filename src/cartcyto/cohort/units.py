@@ -36,6 +36,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from cartcyto.vocabulary import MARKER_UNITS
+
 # Kinds of lab quantity: the canonical UCUM unit each test is converted to (contract section 1). The
 # last three are the markers' mass concentrations (markers.csv: cytokines pg/mL, ferritin ng/mL, CRP
 # and D-dimer mg/L), which importers convert to; unlike hb they have no conversion from mmol/L.
@@ -52,8 +54,8 @@ KIND_WORDS = {"count": "a count per volume (e.g. 10^9/L, 10^3/uL, /uL)",
 # Canonical lab test -> kind; tests not listed are carried without conversion.
 TEST_KIND = {"anc": "count", "plt": "count", "wbc": "count", "hb": "mass_concentration", "neut_pct": "percent"}
 # Contract marker -> kind (its canonical unit is the contract's, cartcyto.vocabulary.MARKER_UNITS).
-MARKER_KIND = {**dict.fromkeys(("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17"), "pg_per_ml"),
-               "ferritin": "ng_per_ml", "ddimer": "mg_per_l", "crp": "mg_per_l"}
+MARKER_KIND = {marker: {"pg/mL": "pg_per_ml", "ng/mL": "ng_per_ml", "mg/L": "mg_per_l"}[unit]
+               for marker, unit in MARKER_UNITS.items()}
 
 UNIT_FIX = ("give anc, plt and wbc as counts per volume (10^9/L, 10^3/uL, K/uL, /uL, ...) and hb in g/L, g/dL or "
             "mmol/L (an empty unit means 10^9/L for counts and g/L for hb)")

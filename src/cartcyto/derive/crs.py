@@ -41,10 +41,10 @@ from cartcyto.derive.arrays import (
     patient_codes,
     sort_key,
 )
+from cartcyto.vocabulary import MARKERS, TREATMENTS
 
 CRS_SUMMARY = ("crs_max_grade", "crs_onset_day", "crs_peak_day", "crs_recovery_day")
-KNOWN_MARKERS = ("il2", "il4", "il6", "il10", "ifng", "tnfa", "il17", "ferritin", "ddimer", "crp")
-TREATMENTS = ("gcsf", "prbc", "platelets", "tocilizumab", "corticosteroid")
+KNOWN_MARKERS = MARKERS
 
 
 def _ids(cohort) -> pd.Index:

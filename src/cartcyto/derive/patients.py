@@ -162,16 +162,17 @@ def _write_arrow(df: pd.DataFrame, fh) -> bool:
     """Write ``df``'s rows with Arrow's CSV writer (C++, about 5x pandas' ``to_csv`` at 100k
     patients): flags as ``true``/``false``, missing as an empty cell, numbers in their shortest
     round-trip form (a whole number without ``.0``). False, having written nothing, when a text
-    value would need quotes (a comma, quote or line break), which the writer is told never to add."""
+    value would need quotes (a comma, quote or line break), which the writer is told never to add,
+    or when a column mixes types Arrow cannot hold in one array."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    cols = {str(c): pa.array(s.astype("boolean") if s.dtype == object and _is_flag_column(s) else s,
-                             from_pandas=True) for c, s in df.items()}
     data = io.BytesIO()
     try:
+        cols = {str(c): pa.array(s.astype("boolean") if s.dtype == object and _is_flag_column(s) else s,
+                                 from_pandas=True) for c, s in df.items()}
         pcsv.write_csv(pa.table(cols), data, pcsv.WriteOptions(include_header=False, quoting_style="none"))
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, pa.ArrowTypeError):    # a value needing quotes; a column of mixed types
         return False
     fh.write(data.getbuffer())
     return True
@@ -181,7 +182,8 @@ def write_derived(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a derived table as CSV: booleans ``true``/``false``, missing as an empty cell,
     whole numbers without a decimal point, other numbers in their shortest round-trip form. The
     file appears atomically (temp file + rename). Arrow writes it; pandas when a text value needs
-    quoting or the table has a single column (where an empty cell would be a blank line)."""
+    quoting, a column mixes types, or the table has a single column (where an empty cell would be a
+    blank line)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

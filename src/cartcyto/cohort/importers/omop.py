@@ -28,10 +28,11 @@ import pandas as pd
 
 from cartcyto.cohort.errors import CohortError
 from cartcyto.cohort.importers.common import (
-    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers, output_ids,
-    source_error,
+    LAB_COLUMNS, Imported, check_lab_units, completed_years, contract_frame, days_from, draw_numbers,
+    output_ids, source_error,
 )
 from cartcyto.cohort.importers.markers import code_map, marker_table
+from cartcyto.cohort.importers.treatments import omop_treatments
 from cartcyto.cohort.test_names import LOINC
 from cartcyto.vocabulary import OMOP_GENDER, OMOP_MEASUREMENT_CONCEPTS
 
@@ -60,8 +61,6 @@ def import_omop(options: dict, study: dict | None = None) -> Imported:
     if schema is not None and not _IDENTIFIER.match(schema):
         raise CohortError("source options", "db_schema", "db_schema is not a plain SQL identifier",
                           "give the schema's name (letters, digits, underscores)")
-    from cartcyto.cohort.importers.treatments import omop_treatments
-
     engine, where = connect(options)
     notes: list[str] = []
     try:

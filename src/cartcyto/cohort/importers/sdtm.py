@@ -144,45 +144,43 @@ def _patients(folder: Path, day0_of: pd.Series, id_of: pd.Series, notes: list) -
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
+def _lb_values(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, name: str):
+    """The LB records with a standard numeric result (LBSTRESN) on a full date (LBDTC), for the labs
+    and the markers alike: ``(frame, dates, lines, (without LBSTRESN, partial LBDTC))``, the frame with
+    patient_id, ``name`` (the record's test or marker), value, unit (LBSTRESU) and day."""
+    value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
+    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
+    usable = (value.notna() & dates.notna()).to_numpy(bool)
+    lb, dates = lb[usable].reset_index(drop=True), dates[usable].reset_index(drop=True)
+    out = pd.DataFrame({"patient_id": id_of.reindex(lb["USUBJID"]).to_numpy(), name: lb[name].to_numpy(),
+                        "value": value[usable].to_numpy(),
+                        "unit": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb.columns else pd.NA,
+                        "day": days_from(dates, day0_of.reindex(lb["USUBJID"]).reset_index(drop=True)).to_numpy()})
+    return out, dates, lb["_record"].to_numpy(), (int(value.isna().sum()), int(partial.sum()))
+
+
 def _labs(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, study, notes,
           marker_codes: set) -> pd.DataFrame:
     """Lab rows of the LB records of infused subjects (``_record``: each record's line number)."""
     name = Path(file).name
     tests = select_lab_tests(lb["LBTESTCD"], study, name, notes, read_elsewhere=marker_codes)
     lb = lb[tests.notna().to_numpy(bool)].assign(test=tests[tests.notna()]).reset_index(drop=True)
-    value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
-    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
-    usable = value.notna() & dates.notna()
-    notes.append(f"{name}: {int(value.isna().sum())} record(s) without LBSTRESN and {int(partial.sum())} with a "
-                 "partial LBDTC skipped")
-    lb, dates = lb[usable.to_numpy(bool)], dates[usable]
-    out = pd.DataFrame({"patient_id": id_of.reindex(lb["USUBJID"]).to_numpy(), "test": lb["test"].to_numpy(),
-                        "value": value[usable].to_numpy(),
-                        "unit": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb.columns else pd.NA})
-    out["day"] = days_from(dates.reset_index(drop=True),
-                           day0_of.reindex(lb["USUBJID"]).reset_index(drop=True)).to_numpy()
-    check_lab_units(out["test"], out["unit"], file, "LBSTRESU", notes, lines=lb["_record"].to_numpy())
-    out["draw"] = draw_numbers(out, dates.reset_index(drop=True))
+    out, dates, lines, (no_value, partial) = _lb_values(lb, file, day0_of, id_of, "test")
+    notes.append(f"{name}: {no_value} record(s) without LBSTRESN and {partial} with a partial LBDTC skipped")
+    check_lab_units(out["test"], out["unit"], file, "LBSTRESU", notes, lines=lines)
+    out["draw"] = draw_numbers(out, dates)
     return contract_frame(out, LAB_COLUMNS)
 
 
 def _markers(lb: pd.DataFrame, file: str, day0_of: pd.Series, id_of: pd.Series, options: dict,
              notes: list) -> pd.DataFrame | None:
     """Marker rows of the LB records of infused subjects whose LBTESTCD is in marker_test_codes."""
-    name = Path(file).name
     marker = lb["LBTESTCD"].str.strip().str.upper().map(code_map(options["marker_test_codes"]))
     lb = lb[marker.notna().to_numpy(bool)].assign(marker=marker[marker.notna()]).reset_index(drop=True)
-    value = pd.to_numeric(lb["LBSTRESN"], errors="coerce")
-    dates, partial = parse_dates(lb["LBDTC"], file, "LBDTC", allow_partial=True, lines=lb["_record"])
-    usable = (value.notna() & dates.notna()).to_numpy(bool)
-    notes.append(f"{name}: {len(lb)} marker record(s) (LBTESTCD in marker_test_codes); "
-                 f"{int(value.isna().sum())} without LBSTRESN and {int(partial.sum())} with a partial LBDTC skipped")
-    lb, dates = lb[usable].reset_index(drop=True), dates[usable].reset_index(drop=True)
-    out = pd.DataFrame({"patient_id": id_of.reindex(lb["USUBJID"]).to_numpy(), "marker": lb["marker"].to_numpy(),
-                        "value": value[usable].to_numpy(),
-                        "unit": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb.columns else pd.NA,
-                        "day": days_from(dates, day0_of.reindex(lb["USUBJID"]).reset_index(drop=True)).to_numpy()})
-    return marker_table(out, file, "LBSTRESU", notes, lines=lb["_record"].to_numpy())
+    out, _, lines, (no_value, partial) = _lb_values(lb, file, day0_of, id_of, "marker")
+    notes.append(f"{Path(file).name}: {len(lb)} marker record(s) (LBTESTCD in marker_test_codes); "
+                 f"{no_value} without LBSTRESN and {partial} with a partial LBDTC skipped")
+    return marker_table(out, file, "LBSTRESU", notes, lines=lines)
 
 
 def _treatments(folder: Path, day0_of: pd.Series, id_of: pd.Series, options: dict, notes: list):
